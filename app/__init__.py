@@ -1,0 +1,107 @@
+"""Application factory: binds extensions, registers blueprints, builds the plug-in
+manager, registers Socket.IO namespaces and CLI groups.
+
+Wiring only: no I/O beyond creating the instance folder, no migrations, no network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, INSECURE_SECRET, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config: type[Config] | str | None = None, instance_path: str | None = None, **overrides: object
+) -> Flask:
+    """Build a Guildhall application.
+
+    ``config`` is a config class or a name (development, testing, production);
+    by default ``GUILDHALL_CONFIG`` or development. ``overrides`` win over both.
+    """
+    if config is None or isinstance(config, str):
+        name = config or os.environ.get("GUILDHALL_CONFIG", "development")
+        config = CONFIGS[name]
+
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=instance_path or os.environ.get("GUILDHALL_INSTANCE") or str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    _check_production(app)
+    _fill_defaults(app)
+
+    from app import extensions as ext
+    from app import models  # noqa: F401 - complete metadata for Alembic
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.login_manager.init_app(app)
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+    ext.socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or [],
+        manage_session=False,
+    )
+
+    from app import web
+
+    web.init_app(app)
+    _register_features(app)
+    return app
+
+
+def _check_production(app: Flask) -> None:
+    """Refuse to serve production traffic with the development secret."""
+    if app.config.get("CONFIG_NAME") != "production":
+        return
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret == INSECURE_SECRET or len(secret) < 32:
+        raise RuntimeError(
+            "Guildhall refuses to start in production without a real SECRET_KEY: "
+            "set the SECRET_KEY environment variable to a random string of at least "
+            '32 characters (python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+
+
+def _fill_defaults(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'guildhall.sqlite'}"
+    app.config.setdefault("MAIL_OUTBOX_DIR", None)
+    if not app.config.get("MAIL_OUTBOX_DIR"):
+        app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
+
+
+def _register_features(app: Flask) -> None:
+    from app.accounts import cli as accounts_cli
+    from app.accounts.views import bp as accounts_bp
+    from app.forums import cli as forums_cli
+    from app.forums import hooks as forum_hooks
+    from app.forums.views import bp as forums_bp
+    from app.moderation import hooks as moderation_hooks
+    from app.moderation.views import bp as moderation_bp
+    from app.notifications import hooks as notification_hooks
+    from app.notifications.views import bp as notifications_bp
+    from app.plugins import build_plugin_manager
+
+    for bp in (accounts_bp, forums_bp, moderation_bp, notifications_bp):
+        app.register_blueprint(bp)
+    accounts_cli.register(app)
+    forums_cli.register(app)
+
+    manager = build_plugin_manager(app, internal=[forum_hooks, moderation_hooks, notification_hooks])
+    manager.hook.register_blueprints(app=app)
+    manager.hook.register_cli(cli=app.cli)

@@ -1,0 +1,1 @@
+"""HTTP-free building blocks shared by every feature."""

@@ -1,0 +1,218 @@
+"""``can(actor, action, obj)``: the one place that decides who may see or do what.
+
+Services call it before they read or write; views only use it to decide what to show.
+Objects are inspected by attribute so this module imports no feature package. Plug-ins
+may add rules through the ``permission_rule`` hook; a plug-in's answer wins only for
+actions the core does not know, or when it says ``False`` (plug-ins can restrict, not
+widen, core rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, has_app_context
+
+ROLES = ("member", "mentor", "moderator", "admin")
+STAFF_ROLES = frozenset({"moderator", "admin"})
+
+# Access policies stored on categories: "everyone", "members", or a comma list of roles.
+POLICY_EVERYONE = "everyone"
+POLICY_MEMBERS = "members"
+
+
+def is_authenticated(actor: Any) -> bool:
+    return bool(actor is not None and getattr(actor, "is_authenticated", False))
+
+
+def is_staff(actor: Any) -> bool:
+    return is_authenticated(actor) and getattr(actor, "role", None) in STAFF_ROLES
+
+
+def is_admin(actor: Any) -> bool:
+    return is_authenticated(actor) and getattr(actor, "role", None) == "admin"
+
+
+def is_active_member(actor: Any) -> bool:
+    """Signed in, confirmed or not, and not suspended: may write."""
+    return is_authenticated(actor) and not getattr(actor, "is_suspended", False)
+
+
+def policy_allows(policy: str | None, actor: Any) -> bool:
+    """Evaluate a category access policy string for an actor."""
+    policy = (policy or POLICY_EVERYONE).strip()
+    if is_staff(actor):
+        return True
+    if policy == POLICY_EVERYONE:
+        return True
+    if not is_authenticated(actor):
+        return False
+    if policy == POLICY_MEMBERS:
+        return True
+    roles = {part.strip() for part in policy.split(",") if part.strip()}
+    return getattr(actor, "role", None) in roles
+
+
+def parse_policy(policy: str) -> str:
+    """Normalise a policy string; raises ValueError for unknown roles."""
+    policy = (policy or "").strip()
+    if policy in (POLICY_EVERYONE, POLICY_MEMBERS):
+        return policy
+    roles = [part.strip() for part in policy.split(",") if part.strip()]
+    if not roles or any(role not in ROLES for role in roles):
+        raise ValueError(f"unknown access policy {policy!r}")
+    return ",".join(sorted(set(roles), key=ROLES.index))
+
+
+# --- core rules --------------------------------------------------------------------
+
+
+def _category_view(actor: Any, category: Any) -> bool:
+    parent = getattr(category, "parent", None)
+    if parent is not None and not _category_view(actor, parent):
+        return False
+    return policy_allows(category.view_policy, actor)
+
+
+def _topic_create(actor: Any, category: Any) -> bool:
+    return (
+        is_active_member(actor)
+        and _category_view(actor, category)
+        and policy_allows(category.topic_policy, actor)
+    )
+
+
+def _topic_view(actor: Any, topic: Any) -> bool:
+    if not _category_view(actor, topic.category):
+        return False
+    if getattr(topic, "deleted_at", None) is not None or getattr(topic, "hidden", False):
+        return is_staff(actor) or (
+            is_authenticated(actor)
+            and topic.author_id == actor.id
+            and getattr(topic, "deleted_at", None) is not None
+        )
+    return True
+
+
+def _topic_reply(actor: Any, topic: Any) -> bool:
+    if not is_active_member(actor) or not _topic_view(actor, topic):
+        return False
+    if getattr(topic, "locked", False) and not is_staff(actor):
+        return False
+    return policy_allows(topic.category.reply_policy, actor)
+
+
+def _post_view(actor: Any, post: Any) -> bool:
+    if not _topic_view(actor, post.topic):
+        return False
+    if getattr(post, "hidden", False) or getattr(post, "deleted_at", None) is not None:
+        return is_staff(actor) or (is_authenticated(actor) and post.author_id == actor.id)
+    return True
+
+
+def _post_edit(actor: Any, post: Any) -> bool:
+    if not is_active_member(actor) or not _post_view(actor, post):
+        return False
+    if is_staff(actor):
+        return True
+    if getattr(post.topic, "locked", False) or getattr(post, "hidden", False):
+        return False
+    return post.author_id == actor.id and getattr(post, "deleted_at", None) is None
+
+
+def _post_delete(actor: Any, post: Any) -> bool:
+    return _post_edit(actor, post)
+
+
+def _post_restore(actor: Any, post: Any) -> bool:
+    if not is_active_member(actor) or not _topic_view(actor, post.topic):
+        return False
+    return is_staff(actor) or post.author_id == actor.id
+
+
+def _post_like(actor: Any, post: Any) -> bool:
+    return is_active_member(actor) and _post_view(actor, post) and post.author_id != actor.id
+
+
+def _post_flag(actor: Any, post: Any) -> bool:
+    return is_active_member(actor) and _post_view(actor, post) and post.author_id != actor.id
+
+
+def _staff_only(actor: Any, obj: Any = None) -> bool:
+    return is_staff(actor) and not getattr(actor, "is_suspended", False)
+
+
+def _admin_only(actor: Any, obj: Any = None) -> bool:
+    return is_admin(actor)
+
+
+def _org_manage(actor: Any, org: Any) -> bool:
+    if is_admin(actor):
+        return True
+    if not is_active_member(actor):
+        return False
+    return getattr(actor, "organization_id", None) == org.id and getattr(actor, "is_org_admin", False)
+
+
+def _user_edit(actor: Any, user: Any) -> bool:
+    return is_active_member(actor) and (actor.id == user.id or is_admin(actor))
+
+
+def _signed_in(actor: Any, obj: Any = None) -> bool:
+    return is_active_member(actor)
+
+
+RULES: dict[str, Callable[[Any, Any], bool]] = {
+    "category.view": _category_view,
+    "topic.create": _topic_create,
+    "topic.view": _topic_view,
+    "topic.reply": _topic_reply,
+    "topic.watch": lambda actor, topic: is_authenticated(actor) and _topic_view(actor, topic),
+    "category.watch": lambda actor, cat: is_authenticated(actor) and _category_view(actor, cat),
+    "post.view": _post_view,
+    "post.edit": _post_edit,
+    "post.delete": _post_delete,
+    "post.restore": _post_restore,
+    "post.like": _post_like,
+    "post.flag": _post_flag,
+    "post.history": _post_view,
+    "moderation.review": _staff_only,
+    "post.hide": _staff_only,
+    "topic.lock": _staff_only,
+    "topic.pin": _staff_only,
+    "topic.move": _staff_only,
+    "user.suspend": _staff_only,
+    "audit.view": _staff_only,
+    "category.manage": _admin_only,
+    "user.manage": _admin_only,
+    "org.create": _admin_only,
+    "org.manage": _org_manage,
+    "user.edit": _user_edit,
+    "notifications.view": _signed_in,
+}
+
+
+def can(actor: Any, action: str, obj: Any = None) -> bool:
+    """Return whether ``actor`` may perform ``action`` on ``obj``."""
+    rule = RULES.get(action)
+    allowed = rule(actor, obj) if rule is not None else False
+    if has_app_context():
+        manager = current_app.extensions.get("guildhall_plugins")
+        if manager is not None:
+            answers = manager.hook.permission_rule(actor=actor, action=action, obj=obj)
+            if rule is None and any(answer is True for answer in answers):
+                allowed = not any(answer is False for answer in answers)
+            elif any(answer is False for answer in answers):
+                allowed = False
+    return allowed
+
+
+def require(actor: Any, action: str, obj: Any = None, *, hide: bool = False) -> None:
+    """Raise PermissionDenied (or NotFound when ``hide``: private things answer 404)."""
+    from app.core.errors import NotFound, PermissionDenied
+
+    if not can(actor, action, obj):
+        if hide:
+            raise NotFound()
+        raise PermissionDenied()

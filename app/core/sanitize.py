@@ -1,0 +1,88 @@
+"""Markdown to safe HTML: markdown-it-py renders, bleach sanitizes.
+
+This is the only module that imports bleach. Rendering happens once on write and the
+result is stored as ``body_html`` beside ``body``; templates print ``body_html`` and
+nothing else from users unescaped.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from urllib.parse import urlsplit
+
+import bleach
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3",
+        "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "span",
+        "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel", "class"],
+    "img": ["src", "alt", "title"],
+    "code": ["class"],
+    "span": ["class"],
+    "ol": ["start"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+_SAFE_CLASS_PREFIXES = ("language-", "mention", "quote-")
+
+
+def _build_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"linkify": True, "html": False, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+
+    def link_open(renderer, tokens, idx, options, env):
+        # External links must not pass page rank or a window.opener handle.
+        href = tokens[idx].attrGet("href") or ""
+        if href.startswith(("http://", "https://")):
+            tokens[idx].attrSet("rel", "nofollow ugc noopener")
+        return renderer.renderToken(tokens, idx, options, env)
+
+    md.add_render_rule("link_open", link_open)
+    return md
+
+
+_md = _build_parser()
+
+
+def _filter_attributes(tag: str, name: str, value: str) -> bool:
+    allowed = ALLOWED_ATTRIBUTES.get(tag, [])
+    if name not in allowed:
+        return False
+    if name == "class":
+        return all(part.startswith(_SAFE_CLASS_PREFIXES) for part in value.split())
+    if name == "src":
+        return urlsplit(value).scheme in {"http", "https", ""}
+    return True
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=_filter_attributes,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+
+
+def render_markdown(text: str) -> str:
+    """Render untrusted Markdown to HTML that is safe to insert into a page."""
+    html = _md.render(text or "")
+    return _cleaner.clean(html)
+
+
+def clean_html(html: str) -> str:
+    """Sanitize HTML produced elsewhere (for example after mention rewriting)."""
+    return _cleaner.clean(html)
+
+
+def plain_text(text: str, limit: int = 200) -> str:
+    """Strip Markdown/HTML to a short plain excerpt for previews and emails."""
+    html = _md.render(text or "")
+    stripped = html_lib.unescape(bleach.clean(html, tags=set(), strip=True))
+    stripped = " ".join(stripped.split())
+    return stripped if len(stripped) <= limit else stripped[: limit - 1].rstrip() + "…"

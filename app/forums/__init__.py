@@ -1,0 +1,1 @@
+"""Forums feature package."""

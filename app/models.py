@@ -1,0 +1,16 @@
+"""Import every core model so ``db.metadata`` is complete (Alembic, create_all)."""
+
+from app.accounts.models import AuthToken, Organization, OrganizationInvite, User  # noqa: F401
+from app.forums.models import (  # noqa: F401
+    Category,
+    CategoryWatch,
+    Mention,
+    Post,
+    PostLike,
+    PostRevision,
+    Topic,
+    TopicRead,
+    TopicWatch,
+)
+from app.moderation.models import AuditEntry, Flag  # noqa: F401
+from app.notifications.models import Notification, NotificationPreference  # noqa: F401

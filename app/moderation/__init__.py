@@ -1,0 +1,1 @@
+"""Moderation feature package."""

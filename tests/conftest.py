@@ -1,0 +1,107 @@
+"""Shared fixtures: a fresh app and database for every test.
+
+SQLite (the default) gets a new database file per test. With ``TEST_DATABASE_URL``
+set, each xdist worker gets its own PostgreSQL database, created once, and every table
+is truncated after each test, so tests stay isolated and can run in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db as _db
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+HOSTILE = SHARED / "corpora" / "hostile"
+
+_pg_ready: set[str] = set()
+
+
+def _worker_database_url(base_url: str, worker: str) -> str:
+    """Create (once) and return a database private to this xdist worker."""
+    url = sa.make_url(base_url)
+    name = f"{url.database}_{worker}"
+    if name not in _pg_ready:
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    overrides: dict = dict(getattr(request, "param", {}) or {})
+    for marker in request.node.iter_markers("app_config"):
+        overrides.update(marker.kwargs)
+    pg_base = os.environ.get("TEST_DATABASE_URL")
+    if pg_base:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        uri = _worker_database_url(pg_base, worker)
+    else:
+        uri = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    overrides.setdefault("SQLALCHEMY_DATABASE_URI", uri)
+    instance = tmp_path / "instance"
+    application = create_app("testing", instance_path=str(instance), **overrides)
+    with application.app_context():
+        if pg_base and uri not in _pg_ready:
+            _db.drop_all()
+            _db.create_all()
+            _pg_ready.add(uri)
+            _pg_ready.add(sa.make_url(uri).database)
+        elif not pg_base:
+            _db.create_all()
+        try:
+            yield application
+        finally:
+            _db.session.remove()
+            if pg_base:
+                tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+                with _db.engine.begin() as conn:
+                    conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask):
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable:
+    """Sign ``client`` in as a user without going through the login form."""
+
+    def _login(user) -> FlaskClient:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def hostile() -> Path:
+    """The shared hostile-input corpora; tests that need them skip when absent."""
+    if not HOSTILE.is_dir():
+        pytest.skip(f"hostile corpora not found at {HOSTILE}")
+    return HOSTILE
