@@ -113,7 +113,7 @@ class TestingConfig(Config):
     PAGE_CACHE_SECONDS = 0
     # Cheap hashing: the suite creates hundreds of users.
     ARGON2_TIME_COST = 1
-    ARGON2_MEMORY_COST = 8
+    ARGON2_MEMORY_COST = 64
     LOAD_ENTRY_POINT_PLUGINS = False
 
 

@@ -28,7 +28,8 @@ def build_plugin_manager(app: Flask, internal: list[Any] | None = None) -> plugg
     for module in internal or []:
         manager.register(module)
     for name in app.config.get("PLUGINS", []):
-        module = importlib.import_module(f"app.plugins.{name}")
+        # A bare name is an in-tree plug-in; a dotted path names any importable module.
+        module = importlib.import_module(name if "." in name else f"app.plugins.{name}")
         manager.register(module, name=name)
     if app.config.get("LOAD_ENTRY_POINT_PLUGINS", True):
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
