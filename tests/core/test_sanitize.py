@@ -1,0 +1,85 @@
+"""Markdown rendering and sanitizing: the features members use, and nothing that runs."""
+
+import json
+
+import pytest
+
+from app.core.sanitize import plain_text, render_markdown
+from tests.hostile import HOSTILE, script_vectors_in, xss_vectors
+
+
+def test_commonmark_basics():
+    html = render_markdown("# Title\n\n**bold** _em_ `code`\n\n- a\n- b")
+    assert "<h1>Title</h1>" in html
+    assert "<strong>bold</strong>" in html
+    assert "<em>em</em>" in html
+    assert "<code>code</code>" in html
+    assert "<li>a</li>" in html
+
+
+def test_tables_render():
+    html = render_markdown("| Partner | Tier |\n|---|---|\n| Acme | Gold |")
+    assert "<table>" in html and "<th>Partner</th>" in html and "<td>Gold</td>" in html
+
+
+def test_fenced_code_keeps_language_and_escapes_once():
+    html = render_markdown("```python\nif a < b and c & d:\n    pass\n```")
+    assert '<code class="language-python">' in html
+    assert "a &lt; b and c &amp; d" in html
+
+
+def test_bare_urls_are_autolinked_with_safe_rel():
+    html = render_markdown("See https://example.com/docs for details")
+    assert '<a href="https://example.com/docs" rel="nofollow ugc noopener">' in html
+
+
+def test_strikethrough():
+    assert "<s>old</s>" in render_markdown("~~old~~")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[click](javascript:alert(1))",
+        "[click](JaVaScRiPt:alert(1))",
+        "[click](data:text/html;base64,PHNjcmlwdD4=)",
+        "[click](vbscript:msgbox(1))",
+        "![x](javascript:alert(1))",
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "<iframe src=//evil></iframe>",
+        '<a href="javascript:alert(1)">x</a>',
+    ],
+)
+def test_script_vectors_are_neutralised(source):
+    html = render_markdown(source)
+    assert script_vectors_in(html) == []
+    assert 'href="javascript' not in html.lower()
+
+
+def test_images_only_over_http():
+    assert '<img src="https://example.com/a.png" alt="a">' in render_markdown(
+        "![a](https://example.com/a.png)"
+    )
+    assert "ftp:" not in render_markdown("![a](ftp://example.com/a.png)")
+
+
+def test_every_corpus_xss_vector_is_neutralised():
+    vectors = xss_vectors()
+    assert len(vectors) > 500
+    failures = [(v, p) for v in vectors if (p := script_vectors_in(render_markdown(v)))]
+    assert failures == []
+
+
+def test_bleach_regression_corpus_is_neutralised():
+    path = HOSTILE / "bleach_regressions" / "bleach_regressions.json"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    cases = json.loads(path.read_text())
+    for case in cases:
+        assert script_vectors_in(render_markdown(case["input"])) == [], case["id"]
+
+
+def test_plain_text_strips_markup_and_unescapes():
+    assert plain_text("**hi** <b>x</b> & y") == "hi <b>x</b> & y"
+    assert plain_text("word " * 100, limit=20).endswith("…")
