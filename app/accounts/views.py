@@ -1,27 +1,331 @@
-"""Account pages: register, confirm, sign in/out, password reset, profiles, organizations."""
+"""Account pages: register, confirm, sign in/out, password reset, profiles and roles.
+
+Organization pages live in ``org_views`` on the same blueprint. Views parse forms, call
+one service, commit once, and on a ``DomainError`` roll back and show the message.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+
+from app.accounts import services
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmActionForm,
+    EmailForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    RoleForm,
+)
+from app.accounts.organizations import find_invite
+from app.core.errors import DomainError
+from app.core.permissions import can
+from app.extensions import db, limiter
+from app.web import safe_next_url
 
 bp = Blueprint("accounts", __name__)
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    abort(404)
+def actor() -> Any:
+    """The signed-in user (or Anonymous) as a plain object for services."""
+    return current_user._get_current_object()
 
 
-@bp.post("/logout")
-def logout():
-    abort(404)
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Roll back and attach a service error to its field, or to the whole form."""
+    db.session.rollback()
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_status() -> int:
+    """A re-rendered form after a POST means the input was refused."""
+    return 400 if request.method == "POST" else 200
+
+
+def start_session(user: Any, remember: bool = False) -> None:
+    """Sign in on a fresh session so nothing from before login (CSRF token, ids) carries over."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+# --- registration and confirmation -----------------------------------------------------
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("forums.latest"))
+    invite_token = request.args.get("invite", "")
+    invite = None
+    if invite_token:
+        try:
+            invite = find_invite(invite_token)
+        except DomainError:
+            invite = None
+    form = RegisterForm()
+    if request.method == "GET" and invite is not None:
+        form.email.data = invite.email
+    if form.validate_on_submit():
+        try:
+            proven = invite is not None and services.normalize_email(form.email.data) == invite.email
+            if proven:
+                # The invitation link was emailed to this address: that confirms it.
+                user = services.create_user(
+                    form.email.data, form.display_name.data, form.password.data, confirmed=True
+                )
+            else:
+                user = services.register_user(
+                    form.email.data, form.display_name.data, form.password.data, form.confirm.data
+                )
+            db.session.commit()
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            if proven:
+                start_session(user)
+                return redirect(url_for("accounts.accept_invite", token=invite_token))
+            return render_template("accounts/check_email.html", email=user.email)
+    return render_template("accounts/register.html", form=form, invite=invite), form_status()
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """GET shows a button, POST confirms: link scanners that prefetch must not use the token."""
+    form = ConfirmActionForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_email(token)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("accounts/token_problem.html", message=error.message, kind="confirm"), 400
+        flash("Thank you, your email address is confirmed. You can sign in now.", "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/confirm.html", form=form, token=token)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+def resend_confirmation():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(form.email.data)
+        db.session.commit()
+        flash(
+            "If that address belongs to an account that still needs confirming, we have sent it a new link.",
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/resend.html", form=form), form_status()
+
+
+# --- signing in and out ----------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    next_url = safe_next_url(request.args.get("next"), url_for("forums.latest"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url)
+    form = LoginForm()
+    show_resend = False
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+            services.record_login(user)
+            db.session.commit()
+        except services.LoginRefused as error:
+            show_error(form, error)
+            show_resend = error.reason == "unconfirmed"
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            start_session(user, remember=bool(form.remember.data))
+            return redirect(next_url)
+    return render_template(
+        "accounts/login.html", form=form, next=request.args.get("next"), show_resend=show_resend
+    ), form_status()
+
+
+@bp.post("/logout")
+def logout():
+    # Clear first: logout_user() leaves a note in the session to delete the remember cookie.
+    session.clear()
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("forums.latest"))
+
+
+# --- passwords -------------------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            "If that address has an account, we have sent it a link to choose a new password.",
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), form_status()
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.check_reset_token(token)
+    except DomainError as error:
+        return render_template("accounts/token_problem.html", message=error.message, kind="reset"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data, form.confirm.data)
+            db.session.commit()
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            logout_user()
+            flash("Your password has been changed. Please sign in with the new one.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form, token=token), form_status()
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = actor()
+        remembered = bool(
+            request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        )
+        try:
+            services.change_password(user, form.current_password.data, form.password.data, form.confirm.data)
+            db.session.commit()
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            # The session token rotated: sign this session in again so only the others end.
+            login_user(user, remember=remembered)
+            flash("Your password has been changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.profile", username=user.username))
+    return render_template("accounts/change_password.html", form=form), form_status()
+
+
+# --- profiles --------------------------------------------------------------------------
+
+
+def _recent_posts(user: Any) -> list[dict]:
+    """The member's recent posts if the forums feature offers them; empty otherwise."""
+    try:
+        from app.forums import services as forum_services
+    except ImportError:
+        return []
+    recent = getattr(forum_services, "recent_posts_for_profile", None)
+    if recent is None:
+        return []
+    items = []
+    for post in recent(actor(), user, limit=10):
+        try:
+            url = url_for("forums.post_link", post_id=post.id)
+        except BuildError:
+            url = None
+        items.append({"title": post.topic.title, "url": url, "created_at": post.created_at})
+    return items
 
 
 @bp.get("/u/<username>")
 def profile(username: str):
-    abort(404)
+    user = services.get_user_by_username(username)
+    role_form = None
+    if can(actor(), "user.manage", user):
+        role_form = RoleForm(data={"role": user.role})
+    return render_template(
+        "accounts/profile.html",
+        user=user,
+        recent_posts=_recent_posts(user),
+        role_form=role_form,
+        can_edit=can(actor(), "user.edit", user),
+    )
+
+
+@bp.post("/u/<username>/role")
+@login_required
+def set_role(username: str):
+    user = services.get_user_by_username(username)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return render_template("errors/error.html", code=400, message="Choose a role from the list."), 400
+    try:
+        services.set_role(actor(), user, form.role.data, form.reason.data or "")
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    flash(f"{user.display_name} is now a {user.role}.", "success")
+    return redirect(url_for("accounts.profile", username=user.username))
+
+
+def _join(values: list[str] | None) -> str:
+    return ", ".join(values or [])
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    user = actor()
+    form = ProfileForm()
+    if request.method == "GET":
+        form.display_name.data = user.display_name
+        form.job_title.data = user.job_title
+        form.region.data = user.region
+        form.country.data = user.country
+        form.languages.data = _join(user.languages)
+        form.specialisms.data = _join(user.specialisms)
+        form.bio.data = user.bio
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user,
+                user,
+                display_name=form.display_name.data,
+                bio=form.bio.data or "",
+                job_title=form.job_title.data or "",
+                region=form.region.data or "",
+                country=form.country.data or "",
+                languages=form.languages.data or "",
+                specialisms=form.specialisms.data or "",
+            )
+            db.session.commit()
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash("Your profile has been saved.", "success")
+            return redirect(url_for("accounts.profile", username=user.username))
+    return render_template("accounts/edit_profile.html", form=form), form_status()
+
+
+from app.accounts import org_views  # noqa: E402,F401 - registers the organization routes on ``bp``
