@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from app.core import pagecache
 from app.core.errors import DomainError
 from app.extensions import db, login_manager
 
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    pagecache.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

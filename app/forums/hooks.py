@@ -2,4 +2,19 @@
 
 from __future__ import annotations
 
-from app.plugins import hookimpl  # noqa: F401
+from typing import Any
+
+from app.core.permissions import is_active_member
+from app.plugins import hookimpl
+
+
+@hookimpl
+def nav_items(actor: Any) -> list[dict]:
+    """Latest and Categories for everyone; New topic for members who may post."""
+    items = [
+        {"label": "Latest", "endpoint": "forums.latest", "order": 10},
+        {"label": "Categories", "endpoint": "forums.categories", "order": 20},
+    ]
+    if is_active_member(actor):
+        items.append({"label": "New topic", "endpoint": "forums.new_topic_any", "order": 30})
+    return items

@@ -1,0 +1,87 @@
+"""Admin pages for forum categories: list, create, edit (``category.manage``)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.core.errors import DomainError, NotFound
+from app.core.permissions import require
+from app.extensions import db
+from app.forums import services
+from app.forums.forms import CategoryForm
+from app.forums.models import Category
+from app.forums.views import _actor, _form_error, bp
+
+# --- admin -------------------------------------------------------------------------
+
+
+@bp.get("/admin/categories")
+def admin_categories():
+    require(_actor(), "category.manage")
+    return render_template("forums/admin_categories.html", categories=services.all_categories())
+
+
+def _category_form(form: CategoryForm, category: Category | None) -> CategoryForm:
+    form.parent.choices = [(0, "— None (top level) —")] + [
+        (c.id, c.name)
+        for c in services.all_categories()
+        if c.parent_id is None and (category is None or c.id != category.id)
+    ]
+    return form
+
+
+def _save_category(form: CategoryForm, category: Category | None):
+    actor = _actor()
+    parent = db.session.get(Category, form.parent.data) if form.parent.data else None
+    values = {
+        "name": form.name.data,
+        "slug": form.slug.data,
+        "description": form.description.data or "",
+        "parent": parent,
+        "position": form.position.data or 0,
+        "view_policy": form.view_policy.data,
+        "topic_policy": form.topic_policy.data,
+        "reply_policy": form.reply_policy.data,
+    }
+    if category is None:
+        return services.create_category(actor, **values)
+    return services.update_category(actor, category, **values)
+
+
+@bp.route("/admin/categories/new", methods=["GET", "POST"])
+def admin_new_category():
+    require(_actor(), "category.manage")
+    form = _category_form(CategoryForm(), None)
+    if form.validate_on_submit():
+        try:
+            _save_category(form, None)
+            db.session.commit()
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash("Category created.", "info")
+            return redirect(url_for("forums.admin_categories"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("forums/admin_category_form.html", form=form, category=None), status
+
+
+@bp.route("/admin/categories/<int:category_id>/edit", methods=["GET", "POST"])
+def admin_edit_category(category_id: int):
+    require(_actor(), "category.manage")
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound("No such category.")
+    form = _category_form(CategoryForm(obj=category if request.method == "GET" else None), category)
+    if request.method == "GET":
+        form.parent.data = category.parent_id or 0
+    if form.validate_on_submit():
+        try:
+            _save_category(form, category)
+            db.session.commit()
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash("Category saved.", "info")
+            return redirect(url_for("forums.admin_categories"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("forums/admin_category_form.html", form=form, category=category), status
