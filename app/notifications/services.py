@@ -1,22 +1,252 @@
-"""Notification services."""
+"""Notification services: create (permission-checked, deduplicated), list, read, and
+per-user preferences; email for replies and mentions.
+
+A notification never leaks content: it is created only for a post or topic the
+recipient may see, and at view time it is shown (and counted) only while that is
+still true.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, aliased
 
+from app.core.db import utcnow
+from app.core.errors import NotFound
+from app.core.permissions import can, require
+from app.core.sanitize import plain_text
 from app.extensions import db
-from app.notifications.models import Notification
+from app.forums.models import Post, Topic
+from app.notifications.models import KINDS, Notification, NotificationPreference
+
+MESSAGE_MAX = 300
+PER_PAGE = 30
+# When one post gives a user several reasons to hear about it, the strongest wins.
+_RANK = {"mention": 4, "quote": 3, "reply": 2, "watching": 1, "like": 1}
+_PENDING_MAIL_KEY = "guildhall_notification_mail"
+
+
+# --- preferences -------------------------------------------------------------------
+
+
+def preferences_for(user: Any) -> NotificationPreference:
+    """The user's preferences; defaults (not yet stored) when they never changed them."""
+    prefs = db.session.get(NotificationPreference, user.id)
+    if prefs is None:
+        prefs = NotificationPreference(
+            user_id=user.id, email_replies=True, email_mentions=True, notify_likes=True, notify_watching=True
+        )
+    return prefs
+
+
+def update_preferences(actor: Any, **values: bool) -> NotificationPreference:
+    """Store the actor's own delivery preferences."""
+    require(actor, "notifications.view")
+    prefs = db.session.get(NotificationPreference, actor.id)
+    if prefs is None:
+        prefs = NotificationPreference(user_id=actor.id)
+        db.session.add(prefs)
+    for name in ("email_replies", "email_mentions", "notify_likes", "notify_watching"):
+        if name in values:
+            setattr(prefs, name, bool(values[name]))
+    db.session.flush()
+    return prefs
+
+
+# --- creating ----------------------------------------------------------------------
+
+
+def _may_see(user: Any, topic: Any, post: Any) -> bool:
+    if post is not None and not can(user, "post.view", post):
+        return False
+    return not (topic is not None and not can(user, "topic.view", topic))
+
+
+def notify(
+    user: Any,
+    kind: str,
+    message: str,
+    url: str,
+    actor: Any = None,
+    topic: Any = None,
+    post: Any = None,
+) -> Notification | None:
+    """Create an in-app notification, or return ``None`` when it must not exist.
+
+    Never for the actor themselves, never about content the recipient cannot see, and
+    at most one per (user, post): a stronger reason (a mention) upgrades a weaker one
+    (a reply) instead of adding a second row.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    if actor is not None and getattr(actor, "id", None) == user.id:
+        return None
+    if post is not None and topic is None:
+        topic = post.topic
+    if not _may_see(user, topic, post):
+        return None
+    message = message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
+    if post is not None:
+        existing = db.session.scalar(
+            sa.select(Notification).where(Notification.user_id == user.id, Notification.post_id == post.id)
+        )
+        if existing is not None:
+            if _RANK.get(kind, 0) <= _RANK.get(existing.kind, 0):
+                return None
+            existing.kind = kind
+            existing.message = message
+            existing.url = url
+            existing.actor_id = getattr(actor, "id", None)
+            existing.read_at = None
+            existing.created_at = utcnow()
+            db.session.flush()
+            return existing
+    notification = Notification(
+        user_id=user.id,
+        kind=kind,
+        message=message,
+        url=url,
+        actor_id=getattr(actor, "id", None),
+        topic_id=getattr(topic, "id", None),
+        post_id=getattr(post, "id", None),
+    )
+    db.session.add(notification)
+    db.session.flush()
+    return notification
+
+
+def queue_email(user: Any, kind: str, post: Any, subject: str, intro: str, url: str) -> None:
+    """Plan an email about ``post`` for ``user``; sent when the transaction commits.
+
+    Kept per (user, post) until commit so that a reply which also mentions the user
+    sends one email (the mention), whichever event fired first.
+    """
+    pending: dict = db.session.info.setdefault(_PENDING_MAIL_KEY, {})
+    key = (user.id, post.id)
+    previous = pending.get(key)
+    if previous is not None and _RANK.get(kind, 0) <= _RANK.get(previous["kind"], 0):
+        return
+    base = current_app.config.get("SERVER_BASE_URL", "").rstrip("/")
+    excerpt = plain_text(post.body, limit=500)
+    text = f"{intro}\n\n{excerpt}\n\nRead it on {current_app.config.get('SITE_NAME', 'Guildhall')}: {base}{url}\n"
+    text += "\nYou can change which emails you receive in your notification preferences.\n"
+    pending[key] = {"kind": kind, "to": user.email, "subject": subject, "text": text}
+
+
+@event.listens_for(Session, "before_commit")
+def _send_pending_mail(session: Session) -> None:
+    pending = session.info.pop(_PENDING_MAIL_KEY, None)
+    if not pending:
+        return
+    from app.notifications.mail import send_email
+
+    for mail in pending.values():
+        send_email(mail["to"], mail["subject"], mail["text"])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_mail(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING_MAIL_KEY, None)
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _visible_filter(query: sa.Select) -> sa.Select:
+    """Drop notifications whose post or topic has since been hidden or deleted."""
+    post = aliased(Post)
+    topic = aliased(Topic)
+    return (
+        query.outerjoin(post, post.id == Notification.post_id)
+        .outerjoin(topic, topic.id == Notification.topic_id)
+        .where(
+            sa.or_(
+                Notification.post_id.is_(None), sa.and_(post.hidden.is_(False), post.deleted_at.is_(None))
+            ),
+            sa.or_(
+                Notification.topic_id.is_(None), sa.and_(topic.hidden.is_(False), topic.deleted_at.is_(None))
+            ),
+        )
+    )
 
 
 def unread_count(actor: Any) -> int:
-    """Unread in-app notifications for the header badge."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
-        )
-        or 0
+    """Unread in-app notifications for the header badge: one indexed query."""
+    if getattr(actor, "id", None) is None:
+        return 0
+    query = (
+        sa.select(sa.func.count(Notification.id))
+        .select_from(Notification)
+        .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
     )
+    return db.session.scalar(_visible_filter(query)) or 0
+
+
+def is_visible_to(notification: Notification, actor: Any) -> bool:
+    """Whether the content a notification points at is still visible to ``actor``."""
+    post = db.session.get(Post, notification.post_id) if notification.post_id else None
+    topic = db.session.get(Topic, notification.topic_id) if notification.topic_id else None
+    return _may_see(actor, topic, post)
+
+
+@dataclass
+class NotificationPage:
+    items: list[Notification]
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_notifications(actor: Any, page: int = 1, per_page: int = PER_PAGE) -> NotificationPage:
+    """The actor's notifications newest first, without those about content they can no
+    longer see (hidden or deleted in SQL; category access changes checked per item)."""
+    require(actor, "notifications.view")
+    query = sa.select(Notification).where(Notification.user_id == actor.id)
+    query = _visible_filter(query).order_by(Notification.created_at.desc(), Notification.id.desc())
+    result = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    items = [n for n in result.items if is_visible_to(n, actor)]
+    return NotificationPage(items=items, page=result.page, pages=max(result.pages, 1))
+
+
+def get_own_notification(actor: Any, notification_id: int) -> Notification:
+    """One of the actor's notifications; anyone else's answers 404."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or getattr(actor, "id", None) != notification.user_id:
+        raise NotFound()
+    return notification
+
+
+def mark_read(actor: Any, notification: Notification) -> Notification:
+    if notification.user_id != getattr(actor, "id", None):
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(actor: Any) -> int:
+    """Mark every unread notification of the actor read; returns how many changed."""
+    require(actor, "notifications.view")
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.flush()
+    return result.rowcount or 0
