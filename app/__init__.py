@@ -86,7 +86,9 @@ def _fill_defaults(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
+    from app import demo, serve
     from app.accounts import cli as accounts_cli
+    from app.accounts import hooks as accounts_hooks
     from app.accounts.views import bp as accounts_bp
     from app.forums import cli as forums_cli
     from app.forums import hooks as forum_hooks
@@ -101,7 +103,10 @@ def _register_features(app: Flask) -> None:
         app.register_blueprint(bp)
     accounts_cli.register(app)
     forums_cli.register(app)
+    demo.register(app)
+    serve.register(app)
 
-    manager = build_plugin_manager(app, internal=[forum_hooks, moderation_hooks, notification_hooks])
+    core_hooks = [accounts_hooks, forum_hooks, moderation_hooks, notification_hooks]
+    manager = build_plugin_manager(app, internal=core_hooks)
     manager.hook.register_blueprints(app=app)
     manager.hook.register_cli(cli=app.cli)

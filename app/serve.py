@@ -1,0 +1,63 @@
+"""``flask run-server``: serve HTTP and Socket.IO from one process.
+
+``flask run`` knows nothing about WebSockets; Flask-SocketIO's runner (threading mode
+with simple-websocket) serves both, which is what ``make run`` needs for live chat.
+Production uses gunicorn instead (see the README).
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import ScriptInfo, pass_script_info
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+
+def _default_host() -> str:
+    return os.environ.get("HOST") or DEFAULT_HOST
+
+
+def _default_port() -> int:
+    return int(os.environ.get("PORT") or DEFAULT_PORT)
+
+
+def public_url(host: str, port: int) -> str:
+    """The URL to print: wildcard binds are reachable on loopback."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - only for display
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+@click.command("run-server")
+@click.option("--host", default=_default_host, show_default="$HOST or 127.0.0.1", help="Interface to bind.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=_default_port, show_default="$PORT or 5000", help="Port."
+)
+@pass_script_info
+def run_server_command(info: ScriptInfo, host: str, port: int) -> None:
+    """Serve Guildhall (pages and live updates) with Flask-SocketIO's server."""
+    from app.extensions import socketio
+
+    app = info.load_app()
+    # Flask's app.run() (which Flask-SocketIO calls) refuses to start under the `flask`
+    # CLI unless this marker is gone; this command is the deliberate exception.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    click.echo(f" * Guildhall is running at {public_url(host, port)} (press CTRL+C to quit)")
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        debug=app.debug,
+        use_reloader=False,
+        allow_unsafe_werkzeug=True,
+    )
+
+
+def register(app: Flask) -> None:
+    """Attach ``flask run-server`` to the app's CLI."""
+    app.cli.add_command(run_server_command)
