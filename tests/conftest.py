@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -38,6 +38,21 @@ def _worker_database_url(base_url: str, worker: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+class FreshLoginClient(FlaskClient):
+    """Test client that forgets the cached Flask-Login user before each request.
+
+    The ``app`` fixture holds one app context for the whole test and Flask reuses it
+    for every request, so ``g._login_user`` would otherwise survive from one request to
+    the next: switching users, or checking that a revoked session stops working, would
+    silently test the wrong user.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     overrides: dict = dict(getattr(request, "param", {}) or {})
@@ -52,6 +67,7 @@ def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     overrides.setdefault("SQLALCHEMY_DATABASE_URI", uri)
     instance = tmp_path / "instance"
     application = create_app("testing", instance_path=str(instance), **overrides)
+    application.test_client_class = FreshLoginClient
     with application.app_context():
         if pg_base and uri not in _pg_ready:
             _db.drop_all()
