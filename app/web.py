@@ -73,6 +73,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        # A service error means nothing of this request may be written.
+        db.session.rollback()
         if wants_json():
             return jsonify(error=error.message, field=error.field), error.status_code
         return render_template("errors/error.html", code=error.status_code, message=error.message), (
@@ -81,9 +83,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if (error.code or 500) >= 500:
+            db.session.rollback()
         if wants_json():
             return jsonify(error=error.description), error.code
         return render_template("errors/error.html", code=error.code, message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception):
+        """Roll back whatever the failed request left pending, log it, answer a plain
+        500 page (rendering it must not touch the broken transaction)."""
+        db.session.rollback()
+        if app.testing:
+            raise error  # tests want the traceback, not a page
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side. It has been logged."
+        if wants_json():
+            return jsonify(error=message), 500
+        return render_template("errors/error.html", code=500, message=message), 500
 
     @app.after_request
     def security_headers(response):

@@ -7,6 +7,7 @@ is truncated after each test, so tests stay isolated and can run in parallel.
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,16 +27,33 @@ _pg_ready: set[str] = set()
 
 
 def _worker_database_url(base_url: str, worker: str) -> str:
-    """Create (once) and return a database private to this xdist worker."""
+    """Create (once) and return a database private to this worker of this run.
+
+    The name carries the run's id, so two pytest runs on one machine (a developer's
+    and CI's, or two xdist sessions) never truncate each other's tables; the database
+    is dropped when the worker finishes.
+    """
     url = sa.make_url(base_url)
-    name = f"{url.database}_{worker}"
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    name = f"{url.database}_{worker}_{run_id}"
     if name not in _pg_ready:
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
+        _pg_ready.add(name)
+        atexit.register(_drop_database, url, name)
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: sa.URL, name: str) -> None:
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 class FreshLoginClient(FlaskClient):

@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -17,6 +18,15 @@ def _empty_database() -> None:
     db.drop_all()
     with db.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@pytest.fixture(autouse=True)
+def _restore_schema(app):
+    """Leave the (possibly shared, PostgreSQL) test database as create_all made it."""
+    yield
+    db.session.remove()
+    _empty_database()
+    db.create_all()
 
 
 def test_upgrade_from_empty_matches_models(app):

@@ -22,11 +22,19 @@ signed-in requests (session ``_user_id`` or a remember-me cookie), requests or
 responses carrying flashed messages, responses whose view set a cookie itself, and
 pages whose body contains a CSRF token (it is bound to one session).
 ``PAGE_CACHE_SECONDS`` bounds an entry's age; 0 turns the cache off (tests do).
+
+Two ways out of the cache: inside Flask (the decorator, for any anonymous visitor,
+including one holding a session cookie from an earlier form), and a WSGI fast path,
+:class:`PageCacheMiddleware`, for visitors who send no session cookie at all — there
+a hit costs a dictionary lookup and one ``stat`` instead of a whole Flask request.
+Writes made outside the SQLAlchemy session (raw connections, another program) do not
+bump the generation; ``PAGE_CACHE_SECONDS`` is the bound on how stale that can get.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 import time
@@ -40,6 +48,8 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask.globals import request_ctx
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+log = logging.getLogger("guildhall.pagecache")
 
 EXTENSION_KEY = "guildhall_pagecache"
 GENERATION_FILE = "pagecache.generation"
@@ -59,13 +69,16 @@ _DIRTY_KEY = "guildhall_pagecache_dirty"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Entry:
     generation: tuple[int, int, int]
     stored_at: float
     body: bytes
     mimetype: str | None
     content_type: str
+    # The final response headers (after every after_request hook), filled in by the
+    # WSGI fast path once the miss has gone out; None until then.
+    headers: list[tuple[str, str]] | None = None
 
 
 class PageCache:
@@ -106,7 +119,7 @@ class PageCache:
             finally:
                 os.close(fd)
         except OSError:
-            current_app.logger.exception("page cache: could not bump the generation")
+            log.exception("page cache: could not bump the generation in %s", self.path)
         with self._lock:
             self._entries.clear()
 
@@ -122,7 +135,7 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: str, generation: tuple[int, int, int], response: Response) -> None:
+    def put(self, key: str, generation: tuple[int, int, int], response: Response) -> _Entry:
         entry = _Entry(
             generation=generation,
             stored_at=time.monotonic(),
@@ -135,6 +148,7 @@ class PageCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+        return entry
 
     def clear(self) -> None:
         with self._lock:
@@ -176,6 +190,63 @@ class PageCache:
         return True
 
 
+_ENTRY_ENVIRON = "guildhall.pagecache.entry"
+
+
+def cache_key(environ: dict[str, Any]) -> str:
+    """Host, path and query string, straight from the WSGI environ (both paths use it)."""
+    return (
+        f"{environ.get('HTTP_HOST', '')}{environ.get('SCRIPT_NAME', '')}"
+        f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    )
+
+
+class PageCacheMiddleware:
+    """WSGI fast path: a stored page for a visitor with no session goes out before Flask runs.
+
+    The hit path inside Flask still costs a request context, the session, the rate
+    limiter and the after-request hooks — more than the page itself once it is cached.
+    A visitor who sends neither a session nor a remember-me cookie cannot be signed in
+    and has no flashed messages, so this layer may answer them from the cache with the
+    headers the first render went out with (security headers included). Anything
+    else — any session cookie, a miss, a page not rendered yet — goes to Flask, where
+    :func:`cache_anonymous_page` applies the full rules.
+    """
+
+    def __init__(self, wsgi_app: Callable, cache: PageCache, config: Any) -> None:
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+        # Substring checks: a false positive only means "ask Flask", never a leak.
+        self.identity_cookies = (
+            f"{config.get('SESSION_COOKIE_NAME') or 'session'}=",
+            f"{config.get('REMEMBER_COOKIE_NAME') or 'remember_token'}=",
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        if environ.get("REQUEST_METHOD") == "GET":
+            cookies = environ.get("HTTP_COOKIE", "")
+            if not any(name in cookies for name in self.identity_cookies):
+                generation = self.cache.generation()
+                if generation is not None:
+                    entry = self.cache.get(cache_key(environ), generation)
+                    if entry is not None and entry.headers is not None:
+                        start_response("200 OK", entry.headers)
+                        return [entry.body]
+
+        # A list, not the entry itself: middlewares below may copy the environ
+        # (Flask-SocketIO does), and a shallow copy still shares the list.
+        stored: list[_Entry] = []
+        environ[_ENTRY_ENVIRON] = stored
+
+        def capture_headers(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if stored and status.startswith("200"):
+                kept = [(k, v) for k, v in headers if k.lower() not in ("set-cookie", "x-page-cache")]
+                stored[0].headers = [*kept, ("X-Page-Cache", "hit")]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, capture_headers)
+
+
 def _cache_for_app() -> PageCache | None:
     return current_app.extensions.get(EXTENSION_KEY)
 
@@ -191,7 +262,7 @@ def cache_anonymous_page(view: F) -> F:
         generation = cache.generation()
         if generation is None:
             return view(*args, **kwargs)
-        key = f"{request.host}{request.full_path if request.query_string else request.path}"
+        key = cache_key(request.environ)
         entry = cache.get(key, generation)
         if entry is not None:
             response = current_app.response_class(entry.body, status=200, content_type=entry.content_type)
@@ -201,7 +272,10 @@ def cache_anonymous_page(view: F) -> F:
         # bumps it, so this body can never outlive the data it shows.
         response = current_app.make_response(view(*args, **kwargs))
         if cache.response_is_shareable(response):
-            cache.put(key, generation, response)
+            entry = cache.put(key, generation, response)
+            holder = request.environ.get(_ENTRY_ENVIRON)
+            if holder is not None:  # the fast path records the final headers
+                holder.append(entry)
             response.headers["X-Page-Cache"] = "miss"
         return response
 
@@ -274,8 +348,11 @@ def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the cache to ``app``; the generation file is created when enabled."""
-    app.extensions[EXTENSION_KEY] = PageCache(app)
+    """Attach the cache to ``app``; when enabled, put the fast path in front of it."""
+    cache = PageCache(app)
+    app.extensions[EXTENSION_KEY] = cache
+    if cache.enabled:
+        app.wsgi_app = PageCacheMiddleware(app.wsgi_app, cache, app.config)  # type: ignore[method-assign]
 
 
 def page_cache(app: Flask) -> PageCache:

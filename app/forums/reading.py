@@ -233,16 +233,27 @@ def first_unread_post(actor: Any, topic: Topic) -> Post | None:
 
 
 def mark_read(actor: Any, topic: Topic, post_number: int) -> None:
-    """Move the actor's read marker forward (never back) to ``post_number``."""
+    """Move the actor's read marker forward (never back) to ``post_number``.
+
+    One upsert statement, so the same member opening a topic in two tabs at once
+    cannot collide on the primary key.
+    """
     if not is_authenticated(actor) or post_number <= 0:
         return
-    read = db.session.get(TopicRead, (actor.id, topic.id))
-    if read is None:
-        db.session.add(TopicRead(user_id=actor.id, topic_id=topic.id, last_read_post_number=post_number))
-    elif post_number > read.last_read_post_number:
-        read.last_read_post_number = post_number
-        read.updated_at = utcnow()
-    db.session.flush()
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(TopicRead).values(
+        user_id=actor.id, topic_id=topic.id, last_read_post_number=post_number, updated_at=utcnow()
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[TopicRead.user_id, TopicRead.topic_id],
+        set_={"last_read_post_number": statement.excluded.last_read_post_number, "updated_at": utcnow()},
+        where=TopicRead.last_read_post_number < statement.excluded.last_read_post_number,
+    )
+    db.session.execute(statement)
 
 
 def is_watching_topic(actor: Any, topic: Topic) -> bool:

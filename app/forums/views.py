@@ -65,6 +65,15 @@ def _forum_helpers() -> dict:
     return {"can": can, "actor": _actor(), "optional_url": optional_url}
 
 
+def _display_form(form_class: type) -> Any:
+    """A form for display on a read page. Visitors cannot submit these forms, so theirs
+    carry no CSRF token: building one would start a session for every reader and make
+    the page uncacheable."""
+    if current_user.is_authenticated:
+        return form_class()
+    return form_class(meta={"csrf": False})
+
+
 def _page_arg() -> int:
     return request.args.get("page", 1, type=int) or 1
 
@@ -153,7 +162,7 @@ def category(slug: str):
         page=page,
         counts=services.topic_counts(actor, {c.id for c in children}),
         watching=services.is_watching_category(actor, cat),
-        form=EmptyForm(),
+        form=_display_form(EmptyForm),
     )
 
 
@@ -223,7 +232,7 @@ def new_topic_any():
 
 def _reply_form_for(topic: Topic) -> ReplyForm:
     """The reply form, pre-filled from ``?quote=`` or ``?reply_to=`` when given."""
-    form = ReplyForm()
+    form = _display_form(ReplyForm)
     actor = _actor()
     quote_id = request.args.get("quote", type=int)
     reply_id = request.args.get("reply_to", type=int) or quote_id
@@ -244,13 +253,16 @@ def _render_topic(topic: Topic, page_number: int, form: ReplyForm, status: int =
     page = services.topic_posts(actor, topic, page_number, _cfg("POSTS_PER_PAGE"))
     reply_target = None
     if form.reply_to.data and str(form.reply_to.data).isdigit():
-        reply_target = db.session.get(Post, int(form.reply_to.data))
+        candidate = db.session.get(Post, int(form.reply_to.data))
+        # Only a post of this very topic: a forged id must not reveal another topic's post.
+        if candidate is not None and candidate.topic_id == topic.id:
+            reply_target = candidate
     html = render_template(
         "forums/topic.html",
         topic=topic,
         page=page,
         form=form,
-        action_form=EmptyForm(),
+        action_form=_display_form(EmptyForm),
         reply_target=reply_target,
         can_reply=topic.deleted_at is None and can(actor, "topic.reply", topic),
         watching=services.is_watching_topic(actor, topic),

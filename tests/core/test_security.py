@@ -68,3 +68,21 @@ def test_json_clients_get_json_errors(client):
     response = client.get("/no/such/page", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.is_json and "error" in response.get_json()
+
+
+def test_unexpected_error_rolls_back_and_answers_a_plain_500(app, tmp_path):
+    from app.accounts.models import User
+
+    app.testing = False
+
+    @app.get("/boom-after-write")
+    def boom():
+        db.session.add(User(email="x@example.com", username="x", display_name="X", display_skeleton="x",
+                            password_hash="x"))  # fmt: skip
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/boom-after-write")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data
+    assert db.session.query(User).filter_by(email="x@example.com").count() == 0

@@ -150,3 +150,22 @@ def test_latest_and_topic_pages_have_no_n_plus_one(db, client, sign_in, member):
     client.get(url)
     many = _count_queries(db, lambda: client.get(url))
     assert many <= few + 1
+
+
+def test_mark_read_is_an_upsert_that_never_moves_back(app):
+    from app.extensions import db
+    from app.forums.models import TopicRead
+    from app.forums.services import mark_read
+    from tests.factories import make_topic, make_user
+
+    reader = make_user()
+    topic = make_topic()
+    mark_read(reader, topic, 3)
+    mark_read(reader, topic, 3)  # a second tab: no primary-key collision
+    mark_read(reader, topic, 1)
+    db.session.commit()
+    assert db.session.get(TopicRead, (reader.id, topic.id)).last_read_post_number == 3
+    mark_read(reader, topic, 5)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(TopicRead, (reader.id, topic.id)).last_read_post_number == 5
