@@ -31,7 +31,7 @@ test: $(BIN)/.installed-dev
 test-services: $(BIN)/.installed-dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
-	GUILDHALL_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -n 2 -q
+	GUILDHALL_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -n 2 -q --ignore=tests/browser
 
 ## test-browser: the Playwright suite in Debian's Chromium.
 test-browser: $(BIN)/.installed-dev
