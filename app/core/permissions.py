@@ -193,18 +193,95 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+# --- chat (app/chat) ---------------------------------------------------------------
+# Channels are inspected by attribute: ``kind`` and ``has_member(user_id)``. DMs and
+# private channels exist only for their members (services answer 404 to anyone else).
+
+
+def _chat_channel_view(actor: Any, channel: Any) -> bool:
+    if not is_active_member(actor):
+        return False
+    if channel.kind == "public":
+        return True
+    return channel.has_member(actor.id)
+
+
+def _chat_channel_post(actor: Any, channel: Any) -> bool:
+    return is_active_member(actor) and channel.has_member(actor.id)
+
+
+def _chat_channel_manage(actor: Any, channel: Any) -> bool:
+    """Invite and remove: the owner (or staff) of a public or private channel. DM
+    participants are fixed and plug-in channels follow their group."""
+    if not is_active_member(actor) or channel.kind not in ("public", "private"):
+        return False
+    if is_staff(actor):
+        return True
+    membership = channel.membership_of(actor.id)
+    return membership is not None and membership.role == "owner"
+
+
+def _chat_message_edit(actor: Any, message: Any) -> bool:
+    return (
+        is_active_member(actor)
+        and message.author_id == actor.id
+        and message.deleted_at is None
+        and message.channel.has_member(actor.id)
+    )
+
+
+def _chat_message_delete(actor: Any, message: Any) -> bool:
+    """Authors delete their own; moderators delete any message they can see."""
+    if not is_active_member(actor) or message.deleted_at is not None:
+        return False
+    if is_staff(actor):
+        return _chat_channel_view(actor, message.channel)
+    return message.author_id == actor.id and message.channel.has_member(actor.id)
+
+
+RULES.update(
+    {
+        "chat.use": _signed_in,
+        "chat.channel.create": _signed_in,
+        "chat.view": _chat_channel_view,
+        "chat.join": _chat_channel_view,
+        "chat.post": _chat_channel_post,
+        "chat.manage": _chat_channel_manage,
+        "chat.message.edit": _chat_message_edit,
+        "chat.message.delete": _chat_message_delete,
+        "chat.announce": _staff_only,
+    }
+)
+# --- end chat ----------------------------------------------------------------------
+
+
+def _permission_hook() -> Any:
+    """The ``permission_rule`` hook caller, or None when no plug-in implements it.
+
+    ``can`` runs dozens of times per page; calling an empty pluggy hook each time cost
+    more than the rules themselves. ``get_hookimpls()`` is asked every time (it is a
+    list copy), so a plug-in registered at run time is honoured at once.
+    """
+    if not has_app_context():
+        return None
+    manager = current_app.extensions.get("guildhall_plugins")
+    if manager is None:
+        return None
+    hook = manager.hook.permission_rule
+    return hook if hook.get_hookimpls() else None
+
+
 def can(actor: Any, action: str, obj: Any = None) -> bool:
     """Return whether ``actor`` may perform ``action`` on ``obj``."""
     rule = RULES.get(action)
     allowed = rule(actor, obj) if rule is not None else False
-    if has_app_context():
-        manager = current_app.extensions.get("guildhall_plugins")
-        if manager is not None:
-            answers = manager.hook.permission_rule(actor=actor, action=action, obj=obj)
-            if rule is None and any(answer is True for answer in answers):
-                allowed = not any(answer is False for answer in answers)
-            elif any(answer is False for answer in answers):
-                allowed = False
+    hook = _permission_hook()
+    if hook is not None:
+        answers = hook(actor=actor, action=action, obj=obj)
+        if rule is None and any(answer is True for answer in answers):
+            allowed = not any(answer is False for answer in answers)
+        elif any(answer is False for answer in answers):
+            allowed = False
     return allowed
 
 

@@ -181,20 +181,22 @@ def _shown_posts(actor: Any, topic: Topic) -> sa.Select:
     return query
 
 
-def topic_posts(actor: Any, topic: Topic, page: int = 1, per_page: int = 20) -> Page:
-    """A page of the topic's posts in number order, with authors and likes loaded."""
+def topic_posts(actor: Any, topic: Topic, page: int = 1, per_page: int = 20, *, eager: bool = True) -> Page:
+    """A page of the topic's posts in number order, with authors and likes loaded.
+
+    ``eager=False`` skips loading authors and replied-to posts, for a caller that
+    loads them itself only when needed (the topic page's cached post headers)."""
     require(actor, "topic.view", topic, hide=True)
     query = _shown_posts(actor, topic)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     pages = max(math.ceil(total / per_page), 1)
     page = min(max(int(page or 1), 1), pages)
-    posts = list(
-        db.session.scalars(
-            query.options(selectinload(Post.author), selectinload(Post.reply_to).selectinload(Post.author))
-            .order_by(Post.number)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    if eager:
+        query = query.options(
+            selectinload(Post.author), selectinload(Post.reply_to).selectinload(Post.author)
         )
+    posts = list(
+        db.session.scalars(query.order_by(Post.number).limit(per_page).offset((page - 1) * per_page))
     )
     liked: set[int] = set()
     if is_authenticated(actor) and posts:

@@ -25,9 +25,9 @@ from werkzeug.routing import BuildError
 
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.core.pagecache import cache_anonymous_page
-from app.core.permissions import can, require
+from app.core.permissions import can, is_staff, require
 from app.extensions import db, limiter
-from app.forums import services
+from app.forums import fragments, reading, services
 from app.forums.diff import word_diff
 from app.forums.forms import EditPostForm, EmptyForm, NewTopicAnyForm, ReplyForm, TopicForm
 from app.forums.models import Category, Post, Topic
@@ -63,6 +63,14 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
 @bp.context_processor
 def _forum_helpers() -> dict:
     return {"can": can, "actor": _actor(), "optional_url": optional_url}
+
+
+@bp.url_value_preprocessor
+def _remember_generation(endpoint: str | None, values: dict | None) -> None:
+    """Read the page-cache generation before anything queries the database (this
+    runs before every ``before_request`` and before the user is loaded), so cached
+    fragments are keyed by a generation no older than the data they show."""
+    fragments.remember_generation()
 
 
 def _display_form(form_class: type) -> Any:
@@ -115,14 +123,40 @@ def _back_to(post: Post):
 
 
 def _topic_list(page, heading: str, endpoint: str, **extra: Any):
-    return render_template("forums/latest.html", page=page, heading=heading, endpoint=endpoint, **extra)
+    return render_template(
+        "forums/latest.html",
+        page=page,
+        rows=fragments.topic_rows(_actor(), page.items),
+        heading=heading,
+        endpoint=endpoint,
+        **extra,
+    )
+
+
+def _latest_rows(actor: Any, page_number: int, per_page: int) -> tuple[list, int, int]:
+    """The latest list as rendered rows, its page number and total: the same for
+    every viewer of one visibility class until the next write."""
+    page = services.latest_topics(actor, page_number, per_page)
+    return fragments.topic_rows(actor, page.items), page.page, page.total
 
 
 @bp.get("/")
 @cache_anonymous_page
 def latest():
-    page = services.latest_topics(_actor(), _page_arg(), _cfg("TOPICS_PER_PAGE"))
-    return _topic_list(page, "Latest topics", "forums.latest")
+    actor = _actor()
+    page_number, per_page = max(_page_arg(), 1), _cfg("TOPICS_PER_PAGE")
+    # The list query's inputs are the visible categories and staff-ness: key by them.
+    visible = frozenset(services.visible_category_ids(actor))
+    rows, page_number, total = fragments.cached(
+        ("latest", page_number, per_page, visible, is_staff(actor)),
+        lambda: _latest_rows(actor, page_number, per_page),
+    )
+    page = reading.Page(
+        rows, page_number, per_page, total, extra={"read_state": reading.topic_read_state(actor, rows)}
+    )
+    return render_template(
+        "forums/latest.html", page=page, rows=rows, heading="Latest topics", endpoint="forums.latest"
+    )
 
 
 @bp.get("/new")
@@ -160,6 +194,7 @@ def category(slug: str):
         category=cat,
         children=children,
         page=page,
+        rows=fragments.topic_rows(actor, page.items),
         counts=services.topic_counts(actor, {c.id for c in children}),
         watching=services.is_watching_category(actor, cat),
         form=_display_form(EmptyForm),
@@ -248,21 +283,49 @@ def _reply_form_for(topic: Topic) -> ReplyForm:
     return form
 
 
+def _post_urls(topic: Topic, page_number: int) -> dict[str, fragments.UrlPattern | None]:
+    """Every per-post URL of the topic page, each built once (``url_for`` per post
+    and action was a tenth of the page's time)."""
+    page = page_number if page_number > 1 else None
+    topic_values = {"topic_id": topic.id, "slug": topic.slug, "page": page}
+    pattern = fragments.UrlPattern
+    return {
+        "restore": pattern("forums.restore_post", "post_id"),
+        "reply": pattern("forums.topic", "reply_to", **topic_values, _anchor="reply"),
+        "quote": pattern("forums.topic", "quote", **topic_values, _anchor="reply"),
+        "like": pattern("forums.like_post", "post_id"),
+        "edit": pattern("forums.edit_post", "post_id"),
+        "delete": pattern("forums.delete_post", "post_id"),
+        "history": pattern("forums.post_history", "post_id"),
+        "flag": pattern.optional("moderation.flag_post", "post_id"),
+        "hide": pattern.optional("moderation.hide_post", "post_id"),
+        "unhide": pattern.optional("moderation.unhide_post", "post_id"),
+    }
+
+
 def _render_topic(topic: Topic, page_number: int, form: ReplyForm, status: int = 200):
     actor = _actor()
-    page = services.topic_posts(actor, topic, page_number, _cfg("POSTS_PER_PAGE"))
+    # Authors and replied-to posts are loaded by fragments.post_heads, and only for
+    # posts whose header is not cached.
+    page = services.topic_posts(actor, topic, page_number, _cfg("POSTS_PER_PAGE"), eager=False)
     reply_target = None
     if form.reply_to.data and str(form.reply_to.data).isdigit():
         candidate = db.session.get(Post, int(form.reply_to.data))
         # Only a post of this very topic: a forged id must not reveal another topic's post.
         if candidate is not None and candidate.topic_id == topic.id:
             reply_target = candidate
+    action_form = _display_form(EmptyForm)
     html = render_template(
         "forums/topic.html",
         topic=topic,
         page=page,
         form=form,
-        action_form=_display_form(EmptyForm),
+        action_form=action_form,
+        # Built once per page rather than per post: the hidden CSRF field, the action
+        # URLs, and the cached header/body of each post.
+        csrf_field=action_form.hidden_tag(),
+        post_urls=_post_urls(topic, page.page),
+        post_heads=fragments.post_heads(actor, page.items),
         reply_target=reply_target,
         can_reply=topic.deleted_at is None and can(actor, "topic.reply", topic),
         watching=services.is_watching_topic(actor, topic),

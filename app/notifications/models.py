@@ -11,7 +11,20 @@ from app.accounts.models import User
 from app.core.db import utcnow
 from app.extensions import db
 
-KINDS = ("reply", "mention", "like", "moderation", "quote", "watching")
+# Core kinds, then Q&A's (answer to my question, my answer accepted, comment on my
+# post, new question in a tag I follow).
+KINDS = (
+    "reply",
+    "mention",
+    "like",
+    "moderation",
+    "quote",
+    "watching",
+    "answer",
+    "accepted",
+    "comment",
+    "tag",
+)
 
 
 class Notification(db.Model):

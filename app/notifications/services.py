@@ -27,7 +27,17 @@ from app.notifications.models import KINDS, Notification, NotificationPreference
 MESSAGE_MAX = 300
 PER_PAGE = 30
 # When one post gives a user several reasons to hear about it, the strongest wins.
-_RANK = {"mention": 4, "quote": 3, "reply": 2, "watching": 1, "like": 1}
+_RANK = {
+    "mention": 5,
+    "quote": 4,
+    "accepted": 4,
+    "answer": 3,
+    "reply": 2,
+    "comment": 2,
+    "watching": 1,
+    "tag": 1,
+    "like": 1,
+}
 _PENDING_MAIL_KEY = "guildhall_notification_mail"
 
 
@@ -178,16 +188,28 @@ def _visible_filter(query: sa.Select) -> sa.Select:
     )
 
 
+_UNREAD_COUNT: sa.Select | None = None
+
+
+def _unread_count_statement() -> sa.Select:
+    """Built once: every page shows the badge, and building the query (two aliases, a
+    fresh cache key each time) cost ten times more than running it."""
+    global _UNREAD_COUNT
+    if _UNREAD_COUNT is None:
+        query = (
+            sa.select(sa.func.count(Notification.id))
+            .select_from(Notification)
+            .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+        )
+        _UNREAD_COUNT = _visible_filter(query)
+    return _UNREAD_COUNT
+
+
 def unread_count(actor: Any) -> int:
     """Unread in-app notifications for the header badge: one indexed query."""
     if getattr(actor, "id", None) is None:
         return 0
-    query = (
-        sa.select(sa.func.count(Notification.id))
-        .select_from(Notification)
-        .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
-    )
-    return db.session.scalar(_visible_filter(query)) or 0
+    return db.session.scalar(_unread_count_statement(), {"user_id": actor.id}) or 0
 
 
 def is_visible_to(notification: Notification, actor: Any) -> bool:
