@@ -636,6 +636,11 @@ def seed_demo_command(posts: int, once: bool) -> None:
         return
     started = time.perf_counter()
     added = seed_base()
+    # --- Q&A demo data (owned by app/qa/demo.py) -----------------------------------
+    from app.qa.demo import seed_qa_demo
+
+    added["Q&A questions"] = seed_qa_demo()
+    # ---------------------------------------------------------------------------------
     db.session.commit()
     summary = ", ".join(f"{count} {name}" for name, count in added.items())
     click.echo(f"Demo data: added {summary}.")

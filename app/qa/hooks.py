@@ -1,0 +1,103 @@
+"""Internal hook implementations of the Q&A feature: nav item, the closed-question
+permission rule, and listeners that keep reputation and notifications in step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.permissions import is_staff
+from app.plugins import hookimpl
+
+
+def _is_qa_post(post: Any) -> bool:
+    from app.qa.categories import is_question
+
+    return is_question(post.topic)
+
+
+@hookimpl
+def nav_items(actor: Any) -> list[dict]:
+    return [{"label": "Q&A", "endpoint": "qa.index", "order": 25}]
+
+
+@hookimpl
+def permission_rule(actor: Any, action: str, obj: Any) -> bool | None:
+    """A closed question takes no new answers, from any page (staff excepted)."""
+    if action != "topic.reply" or obj is None or is_staff(actor):
+        return None
+    from app.qa.closing import state_of
+
+    topic_id = getattr(obj, "id", None)
+    if topic_id is not None and state_of(topic_id) is not None:
+        return False
+    return None
+
+
+@hookimpl
+def post_created(post: Any, actor: Any) -> None:
+    if post.number != 1 and _is_qa_post(post):
+        from app.qa import notices
+
+        notices.new_answer(post, actor)
+
+
+@hookimpl
+def post_deleted(post: Any, actor: Any) -> None:
+    if _is_qa_post(post):
+        from app.qa import reputation
+
+        reputation.post_removed(post)
+
+
+@hookimpl
+def post_restored(post: Any, actor: Any) -> None:
+    if _is_qa_post(post):
+        from app.qa import reputation
+
+        reputation.post_restored(post)
+
+
+@hookimpl
+def question_asked(topic: Any, actor: Any, tags: list) -> None:
+    from app.qa import notices
+
+    notices.question_asked(topic, actor, tags)
+
+
+@hookimpl
+def answer_accepted(post: Any, actor: Any) -> None:
+    from app.qa import notices
+
+    notices.answer_accepted(post, actor)
+
+
+@hookimpl
+def comment_added(comment: Any, post: Any, actor: Any) -> None:
+    from app.qa import notices
+
+    notices.comment_added(comment, post, actor)
+
+
+@hookimpl
+def template_panel(name: str, context: dict) -> str | None:
+    """The member's reputation in their profile sidebar."""
+    if name != "profile_sidebar" or context.get("user") is None:
+        return None
+    from flask import render_template
+
+    from app.qa.reputation import reputation_of
+
+    return render_template(
+        "qa/_profile_panel.html", user=context["user"], reputation=reputation_of(context["user"])
+    )
+
+
+@hookimpl
+def search_topic_fields(topic: Any) -> dict | None:
+    """Questions are indexed as ``question`` (replies as ``answer``) with their tags."""
+    from app.qa.categories import is_question
+    from app.qa.tags import tags_for_topics
+
+    if topic is None or getattr(topic, "id", None) is None or not is_question(topic):
+        return None
+    return {"kind": "question", "tags": tags_for_topics([topic.id])[topic.id]}
