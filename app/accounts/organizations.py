@@ -135,6 +135,7 @@ def update_organization(
     for key, value in values.items():
         setattr(org, key, value)
     db.session.flush()
+    fire("organization_updated", organization=org, actor=actor)
     return org
 
 
@@ -143,6 +144,7 @@ def add_member(actor: Any, org: Organization, user: User, *, org_admin: bool = F
     user.organization = org
     user.is_org_admin = org_admin
     db.session.flush()
+    fire("profile_updated", user=user, actor=actor)
 
 
 # --- invitations -----------------------------------------------------------------------
@@ -206,4 +208,5 @@ def accept_invite(actor: Any, raw_token: str) -> Organization:
         actor.is_org_admin = False
     invite.accepted_at = utcnow()
     db.session.flush()
+    fire("profile_updated", user=actor, actor=actor)
     return invite.organization

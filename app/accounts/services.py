@@ -407,6 +407,7 @@ def update_profile(
     for key, value in values.items():
         setattr(user, key, value)
     db.session.flush()
+    fire("profile_updated", user=user, actor=actor)
     return user
 
 

@@ -17,6 +17,7 @@ from app.core.errors import Conflict, Invalid, NotFound
 from app.core.permissions import can, parse_policy, require
 from app.extensions import db
 from app.forums.models import Category, Topic
+from app.plugins import fire
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 POLICY_FIELDS = ("view_policy", "topic_policy", "reply_policy")
@@ -188,4 +189,5 @@ def update_category(
         setattr(category, key, value)
     category.parent = parent
     db.session.flush()
+    fire("category_updated", category=category, actor=actor)
     return category

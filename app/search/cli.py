@@ -1,0 +1,62 @@
+"""``flask search reindex``, ``flask search check`` and ``flask search drain``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+search_cli = AppGroup("search", help="Full-text search index.")
+
+
+@search_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the whole index from the database."""
+    from app.search import rebuild
+
+    app = current_app._get_current_object()
+    total = rebuild.expected_total(app)
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
+        counts = rebuild.reindex(app, progress=bar.update)
+    elapsed = time.perf_counter() - started
+    for kind, count in sorted(counts.items()):
+        click.echo(f"  {kind:<14} {count:>8}")
+    click.echo(
+        f"Indexed {sum(counts.values())} documents in {elapsed:.1f}s ({app.config.get('SEARCH_BACKEND') or 'whoosh'})."
+    )
+
+
+@search_cli.command("check")
+def check_command() -> None:
+    """Compare index and database counts; exit status 1 when they differ."""
+    from app.search import rebuild
+
+    expected, indexed = rebuild.check(current_app._get_current_object())
+    differs = False
+    click.echo(f"  {'kind':<14} {'database':>9} {'index':>9}")
+    for kind in sorted(set(expected) | set(indexed)):
+        mark = "" if expected.get(kind, 0) == indexed.get(kind, 0) else "  <- differs"
+        differs = differs or bool(mark)
+        click.echo(f"  {kind:<14} {expected.get(kind, 0):>9} {indexed.get(kind, 0):>9}{mark}")
+    if differs:
+        click.echo("The index differs from the database: run `flask search reindex`.", err=True)
+        raise SystemExit(1)
+    click.echo("The index matches the database.")
+
+
+@search_cli.command("drain")
+def drain_command() -> None:
+    """Apply queued index changes now (including ones waiting for a retry)."""
+    from app.search.indexing import drain
+
+    result = drain(current_app._get_current_object(), limit=100_000, force=True)
+    click.echo(f"Indexed {result.indexed}, removed {result.removed}, failed {result.failed}.")
+    if result.failed:
+        raise SystemExit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(search_cli)

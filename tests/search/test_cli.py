@@ -1,0 +1,39 @@
+"""``flask search reindex`` rebuilds and reports; ``flask search check`` compares."""
+
+from __future__ import annotations
+
+from tests.factories import make_org, make_post, make_topic
+
+
+def test_reindex_reports_counts_and_check_agrees(db, runner, member, category):
+    topic = make_topic(author=member, category=category)
+    make_post(topic, author=member)
+    make_org()
+    db.session.commit()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "differs" in result.output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 4 documents" in result.output  # topic, post, member, organization
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0 and "matches" in result.output
+
+
+def test_plugin_documents_can_be_queued_by_plugins(app, db, member, keys):
+    from app.search.indexing import enqueue_document, enqueue_removal
+
+    enqueue_document(
+        {
+            "kind": "event",
+            "id": 3,
+            "title": "Summit",
+            "body": "quinceword",
+            "principals": ["public"],
+            "url": "/events/3",
+        }
+    )
+    db.session.commit()
+    assert keys(member, "quinceword") == {"event:3"}
+    enqueue_removal("event", 3)
+    db.session.commit()
+    assert keys(member, "quinceword") == set()
