@@ -37,6 +37,7 @@ from app.accounts.organizations import find_invite
 from app.core.errors import DomainError
 from app.core.permissions import can
 from app.extensions import db, limiter
+from app.plugins import fire
 from app.web import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -169,6 +170,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    fire("user_logged_out", user=actor())  # live connections (chat) end too
     # Clear first: logout_user() leaves a note in the session to delete the remember cookie.
     session.clear()
     logout_user()

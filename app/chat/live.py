@@ -1,0 +1,61 @@
+"""Server-side pushes to browsers, run after a commit from any process.
+
+Views, sockets, hooks and the CLI all change chat state through services; the
+services schedule these with ``after_commit``. Emits go through Flask-SocketIO, which
+with ``SOCKETIO_MESSAGE_QUEUE`` publishes to the queue so the process that holds a
+socket delivers to it. Room changes for another process's sockets travel the same way
+(python-socketio's queue manager forwards ``leave_room``/``disconnect`` for socket
+ids it does not hold).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.chat.presence import state
+from app.extensions import socketio
+
+NAMESPACE = "/chat"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def channel_room(channel_id: int) -> str:
+    return f"channel:{channel_id}"
+
+
+def _emitter() -> Any:
+    return state().emitter or socketio
+
+
+def emit_to_channel(event: str, payload: dict, channel_id: int) -> None:
+    _emitter().emit(event, payload, to=channel_room(channel_id), namespace=NAMESPACE)
+
+
+def emit_to_user(event: str, payload: dict, user_id: int) -> None:
+    _emitter().emit(event, payload, to=user_room(user_id), namespace=NAMESPACE)
+
+
+def add_to_channel(user_id: int, channel_id: int) -> None:
+    """A new member's open sockets join the room and learn about it."""
+    for sid in state().registry.sids(user_id):
+        _emitter().server.enter_room(sid, channel_room(channel_id), namespace=NAMESPACE)
+    emit_to_user("channel_added", {"channel_id": channel_id}, user_id)
+    emit_to_channel("presence", {"channel_id": channel_id, "user_id": user_id, "online": True}, channel_id)
+
+
+def remove_from_channel(user_id: int, channel_id: int) -> None:
+    """A removed member's sockets, in every process, leave the room at once."""
+    for sid in state().registry.sids(user_id):
+        _emitter().server.leave_room(sid, channel_room(channel_id), namespace=NAMESPACE)
+    emit_to_user("channel_removed", {"channel_id": channel_id}, user_id)
+    emit_to_channel("presence", {"channel_id": channel_id, "user_id": user_id, "online": False}, channel_id)
+
+
+def disconnect_user(user_id: int, reason: str) -> None:
+    """End every chat connection of a user who signed out or was suspended."""
+    emit_to_user("force_logout", {"reason": reason}, user_id)
+    for sid in state().registry.sids(user_id):
+        _emitter().server.disconnect(sid, namespace=NAMESPACE)

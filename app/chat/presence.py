@@ -1,0 +1,138 @@
+"""Who is connected: socket ids per user, and the per-user send rate limit.
+
+One process keeps both in memory. With ``SOCKETIO_MESSAGE_QUEUE=redis://…`` several
+processes serve sockets, so both move to that Redis: a user's socket ids are a set
+(``<prefix>:sids:<user_id>``) that every process adds to and removes from, and any
+process can then remove that user's sockets from a room or disconnect them (the
+Socket.IO queue carries the request to the process holding each socket). The rate
+limit is a moving window in the same Redis, so ten processes do not allow ten times
+the rate.
+
+Multi-process caveat: a process that dies without running its disconnect handlers
+leaves its socket ids in Redis. They only make someone look online (the ids no longer
+exist, so room operations on them do nothing); each set expires ``SID_TTL`` after the
+user's last connect.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Any
+
+from flask import Flask, current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+EXTENSION_KEY = "guildhall_chat"
+DEFAULT_RATE_LIMIT = "10 per 10 seconds"
+SID_TTL = 24 * 60 * 60
+
+
+class MemoryRegistry:
+    """Socket ids per user for one process."""
+
+    def __init__(self) -> None:
+        self._sids: dict[int, set[str]] = defaultdict(set)
+        self._lock = threading.Lock()
+
+    def add(self, user_id: int, sid: str) -> bool:
+        """Record a socket; True when it is the user's first (they came online)."""
+        with self._lock:
+            first = not self._sids[user_id]
+            self._sids[user_id].add(sid)
+            return first
+
+    def remove(self, user_id: int, sid: str) -> bool:
+        """Forget a socket; True when it was the user's last (they went offline)."""
+        with self._lock:
+            sids = self._sids.get(user_id)
+            if not sids or sid not in sids:
+                return False
+            sids.discard(sid)
+            if not sids:
+                del self._sids[user_id]
+                return True
+            return False
+
+    def sids(self, user_id: int) -> list[str]:
+        with self._lock:
+            return sorted(self._sids.get(user_id, ()))
+
+    def online(self, user_ids: list[int]) -> set[int]:
+        with self._lock:
+            return {user_id for user_id in user_ids if self._sids.get(user_id)}
+
+
+class RedisRegistry:
+    """Socket ids per user shared by every process through Redis."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._prefix = prefix
+
+    def _key(self, user_id: int) -> str:
+        return f"{self._prefix}:sids:{user_id}"
+
+    def add(self, user_id: int, sid: str) -> bool:
+        pipe = self._redis.pipeline()
+        pipe.sadd(self._key(user_id), sid)
+        pipe.expire(self._key(user_id), SID_TTL)
+        pipe.scard(self._key(user_id))
+        _, _, count = pipe.execute()
+        return count == 1
+
+    def remove(self, user_id: int, sid: str) -> bool:
+        pipe = self._redis.pipeline()
+        pipe.srem(self._key(user_id), sid)
+        pipe.scard(self._key(user_id))
+        removed, count = pipe.execute()
+        return bool(removed) and count == 0
+
+    def sids(self, user_id: int) -> list[str]:
+        return sorted(member.decode() for member in self._redis.smembers(self._key(user_id)))
+
+    def online(self, user_ids: list[int]) -> set[int]:
+        if not user_ids:
+            return set()
+        pipe = self._redis.pipeline()
+        for user_id in user_ids:
+            pipe.scard(self._key(user_id))
+        return {user_id for user_id, count in zip(user_ids, pipe.execute(), strict=True) if count}
+
+
+class ChatState:
+    """Per-application chat runtime state (never global: one per ``create_app``)."""
+
+    def __init__(self, app: Flask) -> None:
+        queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+        prefix = (
+            app.config.get("CHAT_REDIS_PREFIX")
+            or f"guildhall-chat:{app.config.get('SOCKETIO_CHANNEL') or ''}"
+        )
+        shared = queue.startswith(("redis://", "rediss://", "unix://"))
+        self.registry: MemoryRegistry | RedisRegistry = (
+            RedisRegistry(queue, prefix) if shared else MemoryRegistry()
+        )
+        self.rate_limit = parse(app.config.get("CHAT_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
+        self.rate_prefix = prefix
+        self.limiter = MovingWindowRateLimiter(storage_from_string(queue if shared else "memory://"))
+        # A write-only emitter set by processes that hold no sockets (the CLI).
+        self.emitter: Any = None
+
+    def allow_send(self, user_id: int) -> bool:
+        """Count one message against the user's window; False when over the limit."""
+        return self.limiter.hit(self.rate_limit, self.rate_prefix, "send", str(user_id))
+
+
+def init_app(app: Flask) -> ChatState:
+    state = ChatState(app)
+    app.extensions[EXTENSION_KEY] = state
+    return state
+
+
+def state() -> ChatState:
+    return current_app.extensions[EXTENSION_KEY]

@@ -1,0 +1,209 @@
+# ruff: noqa: S310 - loopback URLs built by the test itself
+"""Chat across two real server processes sharing rooms through Redis.
+
+Two ``flask run-server`` processes on two loopback ports use one SQLite file and one
+Redis (``SOCKETIO_MESSAGE_QUEUE``). A python-socketio client signed in over HTTP is
+connected to each; every message must reach both clients, in order. A ``flask chat
+announce`` from a third process reaches them too, and a member removed on one process
+stops receiving on the other.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+import socketio
+
+from app import create_app
+from app.extensions import db
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.services
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = str(Path(sys.executable).with_name("flask"))
+WAIT = 15.0
+
+
+def wait_for(predicate, timeout: float = WAIT) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_spec(config: dict) -> str:
+    """``--app`` call syntax: Flask passes these literal keyword arguments to create_app."""
+    args = ", ".join(f"{key}={value!r}" for key, value in config.items())
+    return f'app:create_app("development", {args})'
+
+
+def start_server(config: dict, port: int, instance: Path) -> subprocess.Popen:
+    env = dict(os.environ, GUILDHALL_INSTANCE=str(instance), PYTHONUNBUFFERED="1")
+    env.pop("FLASK_APP", None)
+    return subprocess.Popen(
+        [FLASK, "--app", app_spec(config), "run-server", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def login_cookie(base: str, email: str) -> str:
+    """Sign in through the real login form (CSRF on) and return the Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD}).encode()
+    opener.open(base + "/login", data=data, timeout=30).read()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    assert "session=" in cookie
+    return cookie
+
+
+class Listener:
+    """A python-socketio client on /chat recording every message it receives."""
+
+    def __init__(self, base: str, cookie: str) -> None:
+        self.client = socketio.Client(reconnection=False)
+        self.messages: list[dict] = []
+        self.removed: list[dict] = []
+        self.client.on("new_message", self.messages.append, namespace="/chat")
+        self.client.on("channel_removed", self.removed.append, namespace="/chat")
+        self.client.connect(
+            base, headers={"Cookie": cookie}, namespaces=["/chat"], transports=["websocket"], wait_timeout=10
+        )
+
+    def send(self, channel_id: int, body: str, client_id: str) -> dict:
+        payload = {"channel_id": channel_id, "body": body, "client_id": client_id}
+        return self.client.call("send", payload, namespace="/chat", timeout=10)
+
+    def close(self) -> None:
+        if self.client.connected:
+            self.client.disconnect()
+
+
+def test_two_processes_share_rooms_through_redis(tmp_path, redis_url):
+    channel_name = f"guildhall-test-{uuid.uuid4().hex}"
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'chat.sqlite'}",
+        "SOCKETIO_MESSAGE_QUEUE": redis_url,
+        "SOCKETIO_CHANNEL": channel_name,
+        "SECRET_KEY": "two-process-test-secret-key-0123456789abcdef",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 64,
+        "CHAT_RATE_LIMIT": "1000 per second",
+    }
+    instance = tmp_path / "instance"
+    setup = create_app("testing", instance_path=str(instance), **config)
+    with setup.app_context():
+        from app.chat import channels
+
+        db.create_all()
+        alice, bob = make_user(email="alice@example.com"), make_user(email="bob@example.com")
+        room = channels.create_channel(alice, "Two processes", kind="private")
+        channels.invite_member(alice, room, bob)
+        db.session.commit()
+        room_id, bob_id = room.id, bob.id
+        db.engine.dispose()
+
+    ports = [free_port(), free_port()]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    servers = [start_server(config, port, instance) for port in ports]
+    listeners: list[Listener] = []
+    try:
+        for base in bases:
+            assert wait_for(lambda base=base: healthy(base)), f"server at {base} did not start"
+        first = Listener(bases[0], login_cookie(bases[0], "alice@example.com"))
+        listeners.append(first)
+        second = Listener(bases[1], login_cookie(bases[1], "bob@example.com"))
+        listeners.append(second)
+
+        sent = []
+        for i in range(20):
+            sender = first if i % 2 == 0 else second
+            answer = sender.send(room_id, f"message {i}", f"c-{i}")
+            assert answer.get("ok"), answer
+            sent.append(answer["message"]["id"])
+        for listener in listeners:
+            assert wait_for(lambda listener=listener: len(listener.messages) >= 20)
+            assert [m["id"] for m in listener.messages] == sent
+            assert [m["body"] for m in listener.messages] == [f"message {i}" for i in range(20)]
+
+        # A third process (the CLI) announces through the same queue.
+        env = dict(os.environ, GUILDHALL_INSTANCE=str(instance))
+        env.pop("FLASK_APP", None)
+        cli = subprocess.run(
+            [FLASK, "--app", app_spec(config), "chat", "announce", str(room_id), "Deploy at noon"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert cli.returncode == 0, cli.stderr
+        for listener in listeners:
+            assert wait_for(
+                lambda listener=listener: any(m["body"] == "Deploy at noon" for m in listener.messages)
+            )
+
+        # Removal on process 1 takes bob's socket on process 2 out of the room,
+        # done through server 1's HTTP API, as the owner would.
+        cookie = login_cookie(bases[0], "alice@example.com")
+        page = urllib.request.Request(bases[0] + "/chat/", headers={"Cookie": cookie})
+        html = urllib.request.urlopen(page, timeout=10).read().decode()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+        request = urllib.request.Request(
+            f"{bases[0]}/chat/api/channels/{room_id}/members/{bob_id}/remove",
+            data=b"{}",
+            headers={"Cookie": cookie, "X-CSRFToken": token, "Content-Type": "application/json"},
+            method="POST",
+        )
+        assert urllib.request.urlopen(request, timeout=10).status == 200
+        assert wait_for(lambda: second.removed == [{"channel_id": room_id}])
+        before = len(second.messages)
+        assert first.send(room_id, "after removal", "c-after")["ok"]
+        assert wait_for(lambda: any(m["body"] == "after removal" for m in first.messages))
+        time.sleep(0.5)  # give a wrongly delivered message time to arrive
+        assert len(second.messages) == before
+    finally:
+        for listener in listeners:
+            listener.close()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        with setup.app_context():
+            db.engine.dispose()
