@@ -84,6 +84,17 @@ class Config:
     # Live chat.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
     SOCKETIO_CORS_ORIGINS = _env_list("SOCKETIO_CORS_ORIGINS", [])
+    # Redis pub/sub channel shared by the processes of one deployment.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
+    CHAT_RATE_LIMIT = os.environ.get("CHAT_RATE_LIMIT", "10 per 10 seconds")  # chat messages per user
+    CHAT_REDIS_PREFIX = os.environ.get("CHAT_REDIS_PREFIX")  # presence keys; default from the channel
+
+    # Search: "whoosh" (index in SEARCH_INDEX_DIR, default instance/search/) or
+    # "postgres" (tsvector + GIN in the database, for several app hosts).
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")
+    SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", 10))
+    SEARCH_RETRY_SECONDS = int(os.environ.get("SEARCH_RETRY_SECONDS", 30))
 
     # Forums.
     TOPICS_PER_PAGE = 30

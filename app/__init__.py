@@ -52,8 +52,11 @@ def create_app(
         app,
         async_mode="threading",
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
-        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or [],
+        # None = same origin only; an empty list would switch python-engineio's origin
+        # check off entirely (any site could open a socket with the user's cookie).
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,
         manage_session=False,
+        channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
     )
 
     from app import web
@@ -90,6 +93,10 @@ def _register_features(app: Flask) -> None:
     from app.accounts import cli as accounts_cli
     from app.accounts import hooks as accounts_hooks
     from app.accounts.views import bp as accounts_bp
+    from app.chat import cli as chat_cli
+    from app.chat import hooks as chat_hooks
+    from app.chat import sockets as chat_sockets
+    from app.chat.views import bp as chat_bp
     from app.forums import cli as forums_cli
     from app.forums import hooks as forum_hooks
     from app.forums.views import bp as forums_bp
@@ -98,15 +105,32 @@ def _register_features(app: Flask) -> None:
     from app.notifications import hooks as notification_hooks
     from app.notifications.views import bp as notifications_bp
     from app.plugins import build_plugin_manager
+    from app.qa import cli as qa_cli
+    from app.qa import hooks as qa_hooks
+    from app.qa.views import bp as qa_bp
+    from app.search import cli as search_cli
+    from app.search import hooks as search_hooks
+    from app.search import qa_adapter as search_qa_adapter
+    from app.search.views import bp as search_bp
 
     for bp in (accounts_bp, forums_bp, moderation_bp, notifications_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(chat_bp)
+    app.register_blueprint(qa_bp)
+    app.register_blueprint(search_bp)
+    search_cli.register(app)
+    qa_cli.register(app)
+    chat_cli.register(app)
+    chat_sockets.register(app)
     accounts_cli.register(app)
     forums_cli.register(app)
     demo.register(app)
     serve.register(app)
 
     core_hooks = [accounts_hooks, forum_hooks, moderation_hooks, notification_hooks]
+    core_hooks.append(chat_hooks)
+    core_hooks.append(qa_hooks)  # after notification_hooks: pluggy calls it first
+    core_hooks.extend([search_hooks, search_qa_adapter])
     manager = build_plugin_manager(app, internal=core_hooks)
     manager.hook.register_blueprints(app=app)
     manager.hook.register_cli(cli=app.cli)

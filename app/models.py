@@ -1,6 +1,7 @@
 """Import every core model so ``db.metadata`` is complete (Alembic, create_all)."""
 
 from app.accounts.models import AuthToken, Organization, OrganizationInvite, User  # noqa: F401
+from app.chat.models import ChatChannel, ChatMembership, ChatMessage  # noqa: F401
 from app.forums.models import (  # noqa: F401
     Category,
     CategoryWatch,
@@ -14,3 +15,16 @@ from app.forums.models import (  # noqa: F401
 )
 from app.moderation.models import AuditEntry, Flag  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
+from app.qa.models import (  # noqa: F401
+    QAAcceptedAnswer,
+    QACategory,
+    QAComment,
+    QAQuestionState,
+    QAReputationEvent,
+    QASetting,
+    QATag,
+    QATagFollow,
+    QATopicTag,
+    QAVote,
+)
+from app.search.models import SearchDocument, SearchPending  # noqa: F401

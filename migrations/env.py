@@ -11,6 +11,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.core.db import applies_to_dialect
+
 config = context.config
 fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
@@ -53,6 +55,8 @@ def run_migrations_online() -> None:
 
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    dialect = engine.dialect.name
+    conf_args.setdefault("include_object", lambda obj, *_: applies_to_dialect(obj, dialect))
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

@@ -5,12 +5,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from app.core.db import applies_to_dialect
 from app.extensions import db
 
 
 def _schema_diff(app) -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        dialect = connection.dialect.name
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "render_as_batch": True,
+                "include_object": lambda obj, *_: applies_to_dialect(obj, dialect),
+            },
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -78,3 +78,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def applies_to_dialect(schema_object: object, dialect_name: str) -> bool:
+    """False for a schema object declared with ``ddl_if(dialect=...)`` for another
+    database (e.g. PostgreSQL-only GIN indexes), so Alembic comparisons on SQLite do
+    not ask for objects that are never created there."""
+    condition = getattr(schema_object, "_ddl_if", None)
+    wanted = getattr(condition, "dialect", None)
+    if not wanted:
+        return True
+    return dialect_name in ((wanted,) if isinstance(wanted, str) else tuple(wanted))

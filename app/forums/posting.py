@@ -176,6 +176,17 @@ def edit_post(actor: Any, post: Post, body: str, title: str | None = None) -> Po
     """
     require(actor, "post.view", post, hide=True)
     require(actor, "post.edit", post)
+    return apply_post_edit(actor, post, body, title)
+
+
+def apply_post_edit(actor: Any, post: Post, body: str, title: str | None = None) -> PostRevision | None:
+    """The edit itself, for callers that have already decided ``actor`` may make it.
+
+    ``edit_post`` uses it after the core permission check; a feature with its own
+    privilege (Q&A's "edit others' posts" reputation threshold) calls it after its
+    check, so the invariants (revision row, re-rendered HTML, mentions, event) live in
+    one place.
+    """
     body = clean_body(body)
     topic = post.topic
     new_title = None

@@ -20,6 +20,7 @@ from app.forums.categories import (
 )
 from app.forums.mentions import link_mentions, record_mentions
 from app.forums.posting import (
+    apply_post_edit,
     clean_body,
     clean_title,
     create_reply,
@@ -57,6 +58,7 @@ from app.forums.reading import (
 __all__ = [
     "Page",
     "all_categories",
+    "apply_post_edit",
     "category_topics",
     "category_tree",
     "clean_body",

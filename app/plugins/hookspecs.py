@@ -141,3 +141,86 @@ def topic_moderated(topic: Any, actor: Any, action: str, reason: str) -> None:
 @hookspec
 def post_flagged(flag: Any, actor: Any) -> None:
     """A member flagged a post for review."""
+
+
+# --- chat (app/chat) -----------------------------------------------------------------
+
+
+@hookspec
+def user_logged_out(user: Any) -> None:
+    """``user`` signed out of one browser; live connections (chat) must end."""
+
+
+@hookspec
+def chat_channels_for(actor: Any) -> list[dict]:
+    """Plug-in chat rooms ``actor`` belongs to: ``{"scope_type", "scope_id", "name",
+    "topic"}`` (e.g. one per council or user group). Chat creates each room once."""
+
+
+@hookspec
+def chat_channel_members(scope_type: str, scope_id: int) -> list[int] | None:
+    """User ids who belong to the plug-in room ``(scope_type, scope_id)``, or ``None``
+    when the plug-in does not own that scope. Chat membership follows this list:
+    plug-ins call ``app.chat.channels.sync_scope(scope_type, scope_id)`` after their
+    membership changes, and chat re-checks it on every join and post."""
+
+
+# --- Q&A (app/qa) --------------------------------------------------------------------
+
+
+@hookspec
+def question_asked(topic: Any, actor: Any, tags: list) -> None:
+    """A question (a topic in a Q&A category) was asked with ``tags`` (``QATag`` rows)."""
+
+
+@hookspec
+def answer_accepted(post: Any, actor: Any) -> None:
+    """``actor`` (the asker or a moderator) accepted the answer ``post``."""
+
+
+@hookspec
+def post_voted(post: Any, actor: Any, value: int, previous: int) -> None:
+    """``actor`` set their vote on a question or answer from ``previous`` to ``value``
+    (+1, -1, or 0 for retracted)."""
+
+
+@hookspec
+def comment_added(comment: Any, post: Any, actor: Any) -> None:
+    """``actor`` commented on a question or answer."""
+
+
+@hookspec
+def reputation_changed(user: Any, entry: Any, reputation: int) -> None:
+    """A Q&A reputation ledger row ``entry`` (``QAReputationEvent``: kind, points,
+    post_id, actor_id, reversal_of) was appended for ``user``, whose reputation is now
+    ``reputation``."""
+
+
+# --- search (app/search) -------------------------------------------------------------
+
+
+@hookspec
+def search_principals(actor: Any) -> list[str]:
+    """Extra principals ``actor`` holds for search filtering, e.g. ``council:3`` or
+    ``group:7``: a plug-in document is readable by anyone sharing one of its principals."""
+
+
+@hookspec
+def search_topic_fields(topic: Any) -> dict | None:
+    """Extra fields for a forum topic's search documents: ``{"kind": "question"}`` makes
+    the topic a ``question`` and its replies ``answer``s; ``{"tags": [...]}`` adds tags."""
+
+
+@hookspec
+def profile_updated(user: Any, actor: Any) -> None:
+    """A member's profile (name, bio, job, region, specialisms, …) was saved."""
+
+
+@hookspec
+def organization_updated(organization: Any, actor: Any) -> None:
+    """A partner organization's details, or its member list, changed."""
+
+
+@hookspec
+def category_updated(category: Any, actor: Any) -> None:
+    """A forum category (name, parent or access policies) was changed by an admin."""
