@@ -122,15 +122,26 @@ def runner(app: Flask):
 
 @pytest.fixture
 def login_as(client: FlaskClient) -> Callable:
-    """Sign ``client`` in as a user without going through the login form."""
+    """Sign ``client`` in as a user without going through the login form; ``None``
+    signs it out."""
 
     def _login(user) -> FlaskClient:
+        if user is None:
+            with client.session_transaction() as session:
+                session.clear()
+            return client
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return client
 
     return _login
+
+
+@pytest.fixture
+def sign_in(login_as) -> Callable:
+    """Switch the test client's identity (a user, or ``None`` for a visitor)."""
+    return login_as
 
 
 @pytest.fixture

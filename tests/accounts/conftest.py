@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g, request_started
 
 from app.notifications.mail import outbox_messages
 
@@ -35,20 +34,3 @@ def last_token(app):
         return token_from(links[-1])
 
     return _last
-
-
-@pytest.fixture(autouse=True)
-def fresh_login_per_request(app):
-    """Load the signed-in user afresh on every request, as a real server does.
-
-    The shared ``app`` fixture keeps one app context open for the whole test, so ``g``
-    (where Flask-Login caches the user) would otherwise outlive a request and one test
-    client would see another's user.
-    """
-
-    def _forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(_forget, app)
-    yield
-    request_started.disconnect(_forget, app)

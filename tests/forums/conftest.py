@@ -112,23 +112,3 @@ def mentors_only(db):
 
 def commit() -> None:
     db.session.commit()
-
-
-@pytest.fixture
-def sign_in(client, login_as):
-    """Sign the client in as ``user`` (or out, with None).
-
-    The test's app context outlives each request, so Flask-Login's per-request user
-    cache in ``g`` must be dropped when the test switches identity.
-    """
-    from flask import g
-
-    def _sign_in(user):
-        g.pop("_login_user", None)
-        if user is None:
-            with client.session_transaction() as session:
-                session.clear()
-            return client
-        return login_as(user)
-
-    return _sign_in

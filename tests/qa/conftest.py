@@ -150,18 +150,3 @@ def private_qa(db):
     )
     db.session.commit()
     return category
-
-
-@pytest.fixture
-def sign_in(client, login_as):
-    from flask import g
-
-    def _sign_in(user):
-        g.pop("_login_user", None)
-        if user is None:
-            with client.session_transaction() as session:
-                session.clear()
-            return client
-        return login_as(user)
-
-    return _sign_in
