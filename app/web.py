@@ -3,6 +3,7 @@ headers, template helpers and the health check."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from app.core import pagecache
-from app.core.errors import DomainError
+from app.core.errors import DomainError, NotFound, PermissionDenied
 from app.extensions import db, login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -46,6 +47,20 @@ def safe_next_url(target: str | None, fallback: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return fallback
     return target
+
+
+def form_error(form: Any, error: DomainError, *, reraise_access: bool = True) -> None:
+    """Roll back a refused write and show the service's message on the form: on the
+    field it names, else above the form. Not-found and not-allowed errors go to the
+    error page instead (private things answer 404), unless ``reraise_access`` is off."""
+    db.session.rollback()
+    if reraise_access and isinstance(error, NotFound | PermissionDenied):
+        raise error
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*list(target.errors or []), error.message]
+    else:
+        form.form_errors.append(error.message)
 
 
 def wants_json() -> bool:

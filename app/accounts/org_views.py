@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 from app.accounts import organizations as org_services
 from app.accounts.forms import ConfirmActionForm, InviteForm, OrganizationForm
 from app.accounts.models import PARTNER_TYPE_LABELS
-from app.accounts.views import actor, bp, form_status, show_error
+from app.accounts.views import actor, bp, form_status
 from app.core.errors import DomainError
 from app.core.permissions import can
 from app.extensions import db
+from app.web import form_error
 
 
 def _org_values(form: OrganizationForm) -> dict:
@@ -47,7 +48,7 @@ def new_organization():
             org = org_services.create_organization(actor(), **_org_values(form))
             db.session.commit()
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             flash(f"{org.name} has been created.", "success")
             return redirect(url_for("accounts.organization", slug=org.slug))
@@ -82,7 +83,7 @@ def edit_organization(slug: str):
             org_services.update_organization(actor(), org, **_org_values(form))
             db.session.commit()
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             flash("The organization has been saved.", "success")
             return redirect(url_for("accounts.organization", slug=org.slug))
@@ -101,7 +102,7 @@ def invite(slug: str):
             invitation = org_services.invite_colleague(actor(), org, form.email.data)
             db.session.commit()
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             flash(f"We have emailed an invitation to {invitation.email}.", "success")
             return redirect(url_for("accounts.organization", slug=org.slug))

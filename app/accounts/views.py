@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 
 from app.accounts import services
@@ -38,7 +37,7 @@ from app.core.errors import DomainError
 from app.core.permissions import can
 from app.extensions import db, limiter
 from app.plugins import fire
-from app.web import safe_next_url
+from app.web import form_error, safe_next_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -46,16 +45,6 @@ bp = Blueprint("accounts", __name__)
 def actor() -> Any:
     """The signed-in user (or Anonymous) as a plain object for services."""
     return current_user._get_current_object()
-
-
-def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Roll back and attach a service error to its field, or to the whole form."""
-    db.session.rollback()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def form_status() -> int:
@@ -100,7 +89,7 @@ def register():
                 )
             db.session.commit()
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             if proven:
                 start_session(user)
@@ -156,10 +145,10 @@ def login():
             services.record_login(user)
             db.session.commit()
         except services.LoginRefused as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
             show_resend = error.reason == "unconfirmed"
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             start_session(user, remember=bool(form.remember.data))
             return redirect(next_url)
@@ -207,7 +196,7 @@ def reset_password(token: str):
             services.reset_password(token, form.password.data, form.confirm.data)
             db.session.commit()
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             logout_user()
             flash("Your password has been changed. Please sign in with the new one.", "success")
@@ -228,7 +217,7 @@ def change_password():
             services.change_password(user, form.current_password.data, form.password.data, form.confirm.data)
             db.session.commit()
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             # The session token rotated: sign this session in again so only the others end.
             login_user(user, remember=remembered)
@@ -323,7 +312,7 @@ def edit_profile():
             )
             db.session.commit()
         except DomainError as error:
-            show_error(form, error)
+            form_error(form, error, reraise_access=False)
         else:
             flash("Your profile has been saved.", "success")
             return redirect(url_for("accounts.profile", username=user.username))

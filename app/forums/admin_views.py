@@ -10,7 +10,8 @@ from app.extensions import db
 from app.forums import services
 from app.forums.forms import CategoryForm
 from app.forums.models import Category
-from app.forums.views import _actor, _form_error, bp
+from app.forums.views import _actor, bp
+from app.web import form_error
 
 # --- admin -------------------------------------------------------------------------
 
@@ -57,7 +58,7 @@ def admin_new_category():
             _save_category(form, None)
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             flash("Category created.", "info")
             return redirect(url_for("forums.admin_categories"))
@@ -79,7 +80,7 @@ def admin_edit_category(category_id: int):
             _save_category(form, category)
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             flash("Category saved.", "info")
             return redirect(url_for("forums.admin_categories"))

@@ -23,7 +23,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
+from app.core.errors import DomainError, Invalid, NotFound
 from app.core.pagecache import cache_anonymous_page
 from app.core.permissions import can, is_staff, require
 from app.extensions import db, limiter
@@ -31,6 +31,7 @@ from app.forums import fragments, reading, services
 from app.forums.diff import word_diff
 from app.forums.forms import EditPostForm, EmptyForm, NewTopicAnyForm, ReplyForm, TopicForm
 from app.forums.models import Category, Post, Topic
+from app.web import form_error
 
 bp = Blueprint("forums", __name__)
 
@@ -88,18 +89,6 @@ def _page_arg() -> int:
 
 def _cfg(name: str) -> int:
     return int(current_app.config[name])
-
-
-def _form_error(form, error: DomainError) -> None:
-    """Attach a service error to its field when the form has one, else to the form."""
-    db.session.rollback()
-    if isinstance(error, NotFound | PermissionDenied):
-        raise error
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*list(target.errors), error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _post_url(post: Post, **values: Any) -> str:
@@ -228,7 +217,7 @@ def _create_topic(form, category: Category | None, template: str, **context: Any
                 db.session.rollback()
                 form.category.errors = ["Choose a category you can post in."]
             else:
-                _form_error(form, error)
+                form_error(form, error)
         else:
             return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug))
     status = 400 if request.method == "POST" else 200
@@ -367,7 +356,7 @@ def reply(topic_id: int):
         except DomainError as error:
             if isinstance(error, NotFound):  # only the reply target can be missing here
                 error = Invalid("The post you replied to is not in this topic.", field="body")
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return _back_to(post)
     return _render_topic(t, 10**6, form, 400)
@@ -419,7 +408,7 @@ def edit_post(post_id: int):
             services.edit_post(actor, post, form.body.data, title=title)
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return _back_to(post)
     status = 400 if request.method == "POST" else 200

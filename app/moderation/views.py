@@ -28,7 +28,7 @@ from app.moderation.forms import (
 )
 from app.moderation.models import Flag
 from app.notifications.links import post_url, profile_url, topic_url
-from app.web import safe_next_url
+from app.web import form_error, safe_next_url
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
 
@@ -45,16 +45,6 @@ def _user_or_404(username: str) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def _form_error(form, error: DomainError) -> None:
-    """Attach a service error to its field when it names one, else to the form."""
-    db.session.rollback()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*list(target.errors or []), error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _is_form_error(error: DomainError) -> bool:
@@ -79,10 +69,7 @@ def flag_post(post_id: int):
         try:
             services.flag_post(current_user, post, form.reason.data, form.note.data or "")
         except DomainError as error:
-            if not _is_form_error(error):
-                db.session.rollback()
-                raise
-            _form_error(form, error)
+            form_error(form, error)
         else:
             db.session.commit()
             flash("Thank you. A moderator will review this post.", "info")
@@ -139,10 +126,7 @@ def hide_post(post_id: int):
         try:
             services.hide_post(current_user, post, form.reason.data)
         except DomainError as error:
-            if not _is_form_error(error):
-                db.session.rollback()
-                raise
-            _form_error(form, error)
+            form_error(form, error)
         else:
             db.session.commit()
             flash("Post hidden.", "info")
@@ -219,10 +203,7 @@ def move_topic(topic_id: int):
             category = db.session.get(Category, form.category_id.data)
             services.move_topic(current_user, topic, category, form.reason.data or "")
         except DomainError as error:
-            if not _is_form_error(error):
-                db.session.rollback()
-                raise
-            _form_error(form, error)
+            form_error(form, error)
         else:
             db.session.commit()
             flash("Topic moved.", "info")
@@ -250,7 +231,7 @@ def suspend_user(username: str):
             if error.status_code == 404:
                 db.session.rollback()
                 raise
-            _form_error(form, error)
+            form_error(form, error, reraise_access=False)
             status = 403 if error.status_code == 403 else 400
         else:
             db.session.commit()

@@ -12,7 +12,8 @@ from app.forums.categories import all_categories
 from app.qa.categories import qa_category_ids, qa_settings_for, set_qa_category
 from app.qa.forms import QACategoryForm, settings_form_class
 from app.qa.settings import POINTS, THRESHOLDS, all_settings, update_settings
-from app.qa.views import _actor, _form_error, bp
+from app.qa.views import _actor, bp
+from app.web import form_error
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
@@ -30,7 +31,7 @@ def admin_settings():
             update_settings(actor, {key: getattr(form, key).data for key in keys})
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             flash("Q&A settings saved.", "info")
             return redirect(url_for("qa.admin_settings"))
@@ -59,7 +60,7 @@ def admin_categories():
             set_qa_category(actor, category, form.enabled.data, form.multiple_accepted.data)
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             flash(f"Saved the Q&A setting of “{category.name}”.", "info")
             return redirect(url_for("qa.admin_categories"))

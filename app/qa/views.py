@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
+from app.core.errors import DomainError, Invalid, PermissionDenied
 from app.core.permissions import can, is_staff
 from app.extensions import db
 from app.forums import services as forums
@@ -25,7 +25,7 @@ from app.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, 
 from app.qa.jsonld import dumps_for_script, qa_page_json
 from app.qa.notices import question_url
 from app.qa.settings import setting
-from app.web import wants_json
+from app.web import form_error, wants_json
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
 PER_PAGE = 30
@@ -42,17 +42,6 @@ def _qa_helpers() -> dict:
 
 def _page_arg() -> int:
     return request.args.get("page", 1, type=int) or 1
-
-
-def _form_error(form, error: DomainError) -> None:
-    db.session.rollback()
-    if isinstance(error, NotFound | PermissionDenied):
-        raise error
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*list(target.errors), error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _check_csrf() -> None:
@@ -136,7 +125,7 @@ def edit_tag(name: str):
             tags.update_description(actor, tag, form.description.data or "")
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             flash("Tag description saved.", "info")
             return redirect(url_for("qa.tag_page", name=tag.name))
@@ -164,7 +153,7 @@ def ask():
             forums.mark_read(actor, topic, 1)
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return redirect(url_for("qa.question", topic_id=topic.id, slug=topic.slug))
     status = 400 if request.method == "POST" else 200
@@ -248,7 +237,7 @@ def answer(topic_id: int):
             forums.mark_read(actor, topic, post.number)
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return redirect(question_url(topic, f"answer-{post.id}"))
     return _render_question(topic, form, 400)
@@ -345,7 +334,7 @@ def edit(post_id: int):
             editing.edit_qa_post(actor, post, form.body.data, title=title)
             db.session.commit()
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             anchor = "question" if post.number == 1 else f"answer-{post.id}"
             return redirect(question_url(post.topic, anchor))
