@@ -97,6 +97,11 @@ def _register_features(app: Flask) -> None:
     from app.chat import hooks as chat_hooks
     from app.chat import sockets as chat_sockets
     from app.chat.views import bp as chat_bp
+    from app.directory import hooks as directory_hooks
+    from app.directory import network_hooks, referral_hooks
+    from app.directory.network_views import bp as network_bp
+    from app.directory.referral_views import bp as referrals_bp
+    from app.directory.views import bp as directory_bp
     from app.forums import cli as forums_cli
     from app.forums import hooks as forum_hooks
     from app.forums.views import bp as forums_bp
@@ -118,6 +123,8 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(chat_bp)
     app.register_blueprint(qa_bp)
     app.register_blueprint(search_bp)
+    for bp in (directory_bp, network_bp, referrals_bp):
+        app.register_blueprint(bp)
     search_cli.register(app)
     qa_cli.register(app)
     chat_cli.register(app)
@@ -131,6 +138,7 @@ def _register_features(app: Flask) -> None:
     core_hooks.append(chat_hooks)
     core_hooks.append(qa_hooks)  # after notification_hooks: pluggy calls it first
     core_hooks.extend([search_hooks, search_qa_adapter])
+    core_hooks.extend([directory_hooks, network_hooks, referral_hooks])
     manager = build_plugin_manager(app, internal=core_hooks)
     manager.hook.register_blueprints(app=app)
     manager.hook.register_cli(cli=app.cli)

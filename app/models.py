@@ -2,6 +2,16 @@
 
 from app.accounts.models import AuthToken, Organization, OrganizationInvite, User  # noqa: F401
 from app.chat.models import ChatChannel, ChatMembership, ChatMessage  # noqa: F401
+from app.directory.models import (  # noqa: F401
+    Connection,
+    DirectoryFacet,
+    DirectoryProfile,
+    Follow,
+    ProfileField,
+    ProfileFieldValue,
+    Referral,
+    ReferralEvent,
+)
 from app.forums.models import (  # noqa: F401
     Category,
     CategoryWatch,

@@ -24,6 +24,8 @@ KINDS = (
     "accepted",
     "comment",
     "tag",
+    "connection",
+    "referral",
 )
 
 

@@ -1,0 +1,1 @@
+"""The peer directory: people and organizations, custom profile fields, connections, referrals."""
