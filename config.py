@@ -88,6 +88,8 @@ class Config:
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     CHAT_RATE_LIMIT = os.environ.get("CHAT_RATE_LIMIT", "10 per 10 seconds")  # chat messages per user
     CHAT_REDIS_PREFIX = os.environ.get("CHAT_REDIS_PREFIX")  # presence keys; default from the channel
+    # Presence changes are batched into one event per room per this many seconds (0: at once).
+    CHAT_PRESENCE_INTERVAL = float(os.environ.get("CHAT_PRESENCE_INTERVAL", "1.0"))
 
     # Search: "whoosh" (index in SEARCH_INDEX_DIR, default instance/search/) or
     # "postgres" (tsvector + GIN in the database, for several app hosts).
@@ -125,6 +127,7 @@ class TestingConfig(Config):
     # Cheap hashing: the suite creates hundreds of users.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
+    CHAT_PRESENCE_INTERVAL = 0.0  # presence events at once, so tests need no waiting
     LOAD_ENTRY_POINT_PLUGINS = False
 
 

@@ -43,7 +43,7 @@ def add_to_channel(user_id: int, channel_id: int) -> None:
     for sid in state().registry.sids(user_id):
         _emitter().server.enter_room(sid, channel_room(channel_id), namespace=NAMESPACE)
     emit_to_user("channel_added", {"channel_id": channel_id}, user_id)
-    emit_to_channel("presence", {"channel_id": channel_id, "user_id": user_id, "online": True}, channel_id)
+    state().presence.change(channel_id, user_id, True)
 
 
 def remove_from_channel(user_id: int, channel_id: int) -> None:
@@ -51,7 +51,7 @@ def remove_from_channel(user_id: int, channel_id: int) -> None:
     for sid in state().registry.sids(user_id):
         _emitter().server.leave_room(sid, channel_room(channel_id), namespace=NAMESPACE)
     emit_to_user("channel_removed", {"channel_id": channel_id}, user_id)
-    emit_to_channel("presence", {"channel_id": channel_id, "user_id": user_id, "online": False}, channel_id)
+    state().presence.change(channel_id, user_id, False)
 
 
 def disconnect_user(user_id: int, reason: str) -> None:

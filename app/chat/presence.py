@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
@@ -104,6 +105,52 @@ class RedisRegistry:
         return {user_id for user_id, count in zip(user_ids, pipe.execute(), strict=True) if count}
 
 
+class PresenceBatcher:
+    """Coalesces presence changes: at most one ``presence`` event per room per interval.
+
+    Telling a room about every connect at once made N clients joining one room cost
+    N² deliveries (40,000 at 200 clients) before anyone said a word. Changes now wait
+    up to ``interval`` seconds and leave as one event per room carrying each user's
+    latest state, so a quick reconnect cancels out. ``interval <= 0`` sends each
+    change at once (tests, and anyone who prefers that). The flushing thread exists
+    only while changes are pending.
+    """
+
+    def __init__(self, interval: float, emit: Callable[[int, list[dict]], None]) -> None:
+        self.interval = interval
+        self._emit = emit
+        self._pending: dict[int, dict[int, bool]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def change(self, channel_id: int, user_id: int, online: bool) -> None:
+        if self.interval <= 0:
+            self._emit(channel_id, [{"user_id": user_id, "online": online}])
+            return
+        with self._lock:
+            self._pending.setdefault(channel_id, {})[user_id] = online
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="chat-presence", daemon=True)
+                self._thread.start()
+
+    def flush(self) -> int:
+        """Send what is pending now; returns the number of events sent."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for channel_id, changes in pending.items():
+            self._emit(channel_id, [{"user_id": u, "online": online} for u, online in changes.items()])
+        return len(pending)
+
+    def _run(self) -> None:
+        while True:
+            threading.Event().wait(self.interval)
+            self.flush()
+            with self._lock:
+                if not self._pending:
+                    self._thread = None
+                    return
+
+
 class ChatState:
     """Per-application chat runtime state (never global: one per ``create_app``)."""
 
@@ -122,6 +169,17 @@ class ChatState:
         self.limiter = MovingWindowRateLimiter(storage_from_string(queue if shared else "memory://"))
         # A write-only emitter set by processes that hold no sockets (the CLI).
         self.emitter: Any = None
+        self.presence = PresenceBatcher(
+            float(app.config.get("CHAT_PRESENCE_INTERVAL", 1.0)), self._emit_presence
+        )
+
+    def _emit_presence(self, channel_id: int, changes: list[dict]) -> None:
+        # Runs on the batcher's thread, outside any app context: no current_app here.
+        from app.chat.live import NAMESPACE, channel_room
+        from app.extensions import socketio
+
+        payload = {"channel_id": channel_id, "changes": changes}
+        (self.emitter or socketio).emit("presence", payload, to=channel_room(channel_id), namespace=NAMESPACE)
 
     def allow_send(self, user_id: int) -> bool:
         """Count one message against the user's window; False when over the limit."""

@@ -129,9 +129,7 @@ class ChatNamespace(Namespace):
         db.session.rollback()  # reads only; end the transaction
         if came_online:
             for channel_id in channel_ids:
-                live.emit_to_channel(
-                    "presence", {"channel_id": channel_id, "user_id": actor.id, "online": True}, channel_id
-                )
+                state().presence.change(channel_id, actor.id, True)
 
     def on_disconnect(self, reason: Any = None) -> None:
         # No database here: this also runs inside another request's after-commit
@@ -143,9 +141,7 @@ class ChatNamespace(Namespace):
         rooms = [room for room in self.rooms(request.sid) if room.startswith("channel:")]
         if state().registry.remove(user_id, request.sid):
             for room in rooms:
-                channel_id = int(room.split(":", 1)[1])
-                payload = {"channel_id": channel_id, "user_id": user_id, "online": False}
-                live.emit_to_channel("presence", payload, channel_id)
+                state().presence.change(int(room.split(":", 1)[1]), user_id, False)
 
     # --- events --------------------------------------------------------------------
     @handler("join")

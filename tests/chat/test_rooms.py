@@ -52,11 +52,37 @@ def test_presence_lists_who_is_online_in_a_room(connect, people, db):
     ]
     events(alice)
     bob = connect(member)
-    assert {"channel_id": channel.id, "user_id": member.id, "online": True} in events(alice, "presence")
+    came = {"channel_id": channel.id, "changes": [{"user_id": member.id, "online": True}]}
+    assert came in events(alice, "presence")
     online = alice.emit("presence", {"channel_id": channel.id}, namespace=NS, callback=True)["online"]
     assert online == sorted([owner.id, member.id])
     bob.disconnect(NS)
-    assert {"channel_id": channel.id, "user_id": member.id, "online": False} in events(alice, "presence")
+    went = {"channel_id": channel.id, "changes": [{"user_id": member.id, "online": False}]}
+    assert went in events(alice, "presence")
+
+
+def test_presence_changes_are_coalesced_into_one_event_per_room(app, connect, people, db):
+    """With an interval, N connects cost one event per room, not one per connect."""
+    owner, member, _, moderator = people
+    third = moderator
+    channel = make_channel("private", members=(member, third), owner=owner)
+    db.session.commit()
+    batcher = app.extensions["guildhall_chat"].presence
+    batcher.interval = 3600  # the flushing thread will not fire during the test
+    alice = connect(owner)
+    batcher.flush()
+    events(alice)
+    bob = connect(member)
+    connect(third)
+    bob.disconnect(NS)  # the latest state per user wins
+    assert events(alice, "presence") == []
+    assert batcher.flush() == 1
+    [event] = events(alice, "presence")
+    assert event["channel_id"] == channel.id
+    assert sorted(event["changes"], key=lambda c: c["user_id"]) == sorted(
+        [{"user_id": member.id, "online": False}, {"user_id": third.id, "online": True}],
+        key=lambda c: c["user_id"],
+    )
 
 
 def test_unread_counts_and_read_markers(connect, people, db, client, login_as):
