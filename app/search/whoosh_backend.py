@@ -20,6 +20,8 @@ import html
 import logging
 import threading
 import time
+import weakref
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -28,8 +30,10 @@ from typing import Any
 
 from whoosh import highlight, index, sorting
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.matching import ReadTooFar
 from whoosh.query import And, DateRange, Every, Or, Phrase, Query, Require, Term
 from whoosh.writing import CLEAR
 
@@ -41,6 +45,68 @@ log = logging.getLogger("guildhall.search")
 SNIPPET_SOURCE_CHARS = 4000
 INDEX_NAME = "guildhall"
 ALLOWED_CACHE_SIZE = 64
+
+
+def _bisect_skip_to(self: W3LeafMatcher, targetid: int) -> None:
+    """``W3LeafMatcher.skip_to`` with a binary search inside the block.
+
+    whoosh-reloaded 2.7.5 steps through a block's ids one ``next()`` at a time; in an
+    AND of a rare and a common word that linear scan was most of a query's time.
+    Same contract: stop on the first id >= ``targetid`` (tests/search/test_whoosh_patch.py
+    checks it against the original on real postings).
+    """
+    if not self.is_active():
+        raise ReadTooFar
+    if targetid <= self.id():
+        return
+    if targetid > self.block_max_id():
+        self._skip_to_block(lambda: targetid > self.block_max_id())
+        if not self.is_active():
+            return
+    if self._ids is None:
+        self._read_ids()
+    index = bisect_left(self._ids, targetid, self._i)
+    if index >= self._blocklength:  # not expected: the block's max id is >= targetid
+        self._next_block()
+        return
+    self._i = index
+
+
+# Decoded posting blocks per open postings file, by offset. Segment files never change
+# once written, so a block decoded for one query serves the next; the weak key drops a
+# file's blocks when its searcher closes. Unpickling and delta-decoding blocks was the
+# largest cost left after the binary search.
+_BLOCKS: weakref.WeakKeyDictionary[Any, dict[int, tuple]] = weakref.WeakKeyDictionary()
+BLOCK_CACHE_SIZE = 20_000
+_original_read_data = W3LeafMatcher._read_data
+_original_read_ids = W3LeafMatcher._read_ids
+
+
+def _cached_read_data(self: W3LeafMatcher) -> None:
+    blocks = _BLOCKS.get(self._postfile)
+    if blocks is None:
+        blocks = _BLOCKS.setdefault(self._postfile, {})
+    cached = blocks.get(self._dataoffset)
+    if cached is None:
+        _original_read_data(self)
+        _original_read_ids(self)
+        if len(blocks) >= BLOCK_CACHE_SIZE:
+            blocks.clear()
+        cached = blocks[self._dataoffset] = (self._data, self._ids)
+    self._data, self._ids = cached
+
+
+def _cached_read_ids(self: W3LeafMatcher) -> None:
+    if self._data is None:
+        _cached_read_data(self)
+    else:
+        _original_read_ids(self)
+
+
+_original_skip_to = W3LeafMatcher.skip_to
+W3LeafMatcher.skip_to = _bisect_skip_to
+W3LeafMatcher._read_data = _cached_read_data
+W3LeafMatcher._read_ids = _cached_read_ids
 
 
 def make_schema() -> Schema:
