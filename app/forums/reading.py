@@ -238,9 +238,18 @@ def mark_read(actor: Any, topic: Topic, post_number: int) -> None:
     """Move the actor's read marker forward (never back) to ``post_number``.
 
     One upsert statement, so the same member opening a topic in two tabs at once
-    cannot collide on the primary key.
+    cannot collide on the primary key. Re-reading a topic (the common case) first
+    finds the marker already there and writes nothing: on SQLite even an upsert that
+    changes no row takes the database's write lock, which every other writer waits for.
     """
     if not is_authenticated(actor) or post_number <= 0:
+        return
+    current = db.session.scalar(
+        sa.select(TopicRead.last_read_post_number).where(
+            TopicRead.user_id == actor.id, TopicRead.topic_id == topic.id
+        )
+    )
+    if current is not None and current >= post_number:
         return
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":

@@ -139,10 +139,11 @@ def test_the_topic_page_costs_a_bounded_number_of_statements(app, db, client, lo
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        for label in ("cold", "warm"):
+        # The first visit also writes the read marker (a read, then the upsert).
+        for label, bound in (("cold", 13), ("warm", 12)):
             statements.clear()
             _page(client, _path(topic))
-            assert len(statements) <= 12, (label, len(statements), statements)
+            assert len(statements) <= bound, (label, len(statements), statements)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
 

@@ -67,6 +67,23 @@ def test_read_marker_never_moves_back(db, member):
     assert services.first_unread_post(member, topic).number == 2
 
 
+def test_rereading_a_topic_writes_nothing(db, member):
+    topic = make_topic()
+    services.mark_read(member, topic, 1)
+    db.session.commit()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        services.mark_read(member, topic, 1)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert statements and not any(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements)
+
+
 def test_first_unread_post_is_after_the_marker(db, member):
     topic = make_topic()
     make_post(topic)
