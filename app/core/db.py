@@ -50,6 +50,10 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    # SQLAlchemy fires after_commit for a released SAVEPOINT too (begin_nested); the
+    # outer transaction can still roll back, so wait for the real commit.
+    if session.get_nested_transaction() is not None:
+        return
     callbacks = session.info.pop(_AFTER_COMMIT_KEY, [])
     for callback in callbacks:
         try:
