@@ -97,6 +97,8 @@ class Config:
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", 10))
     SEARCH_RETRY_SECONDS = int(os.environ.get("SEARCH_RETRY_SECONDS", 30))
+    # Processes for a full rebuild (flask search reindex); 2 on a 2-core host.
+    SEARCH_WRITER_PROCS = int(os.environ.get("SEARCH_WRITER_PROCS", 1))
 
     # Forums.
     TOPICS_PER_PAGE = 30

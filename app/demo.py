@@ -28,6 +28,7 @@ from app.accounts.models import Organization, User
 from app.accounts.passwords import hash_password
 from app.core.db import utcnow
 from app.core.sanitize import clean_html, render_markdown
+from app.demo_corpus import CorpusGenerator
 from app.extensions import db
 from app.forums.models import Category, Mention, Post, PostLike, Topic, TopicWatch
 from app.notifications.models import Notification
@@ -557,7 +558,7 @@ def top_up_posts(target: int, seed: int = 1) -> int:
     if missing <= 0:
         return 0
     rng = random.Random(seed + _count(Topic))
-    bodies = _generated_bodies(rng)
+    corpus = CorpusGenerator(seed + _count(Topic), pool=_generated_bodies(rng))
     authors = list(
         db.session.scalars(
             sa.select(User.id).where(User.email.like(f"%@{DEMO_DOMAIN}"), User.role.in_(("member", "mentor")))
@@ -596,7 +597,7 @@ def top_up_posts(target: int, seed: int = 1) -> int:
         post_rows = []
         for topic_id, plan in zip(topic_ids, post_plans, strict=True):
             for number, (author_id, when) in enumerate(plan, start=1):
-                body, html = rng.choice(bodies)
+                body, html = corpus.body()
                 post_rows.append(
                     dict(
                         topic_id=topic_id, author_id=author_id, number=number, body=body, body_html=html,

@@ -45,10 +45,17 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(round(fraction * (len(ordered) - 1)), len(ordered) - 1)]
 
 
+WRITER_PROCS = 2  # --writer-procs; Whoosh's multi-process writer for the full rebuild
+
+
 def make_app(instance: Path, database_url: str | None, backend: str):
     from app import create_app
 
-    overrides = {"SEARCH_BACKEND": backend, "SEARCH_INDEX_DIR": str(instance / "search")}
+    overrides = {
+        "SEARCH_BACKEND": backend,
+        "SEARCH_INDEX_DIR": str(instance / "search"),
+        "SEARCH_WRITER_PROCS": WRITER_PROCS,
+    }
     if database_url:
         overrides["SQLALCHEMY_DATABASE_URI"] = database_url
     return create_app("production", instance_path=str(instance), SECRET_KEY="b" * 48, **overrides)
@@ -189,6 +196,7 @@ def dir_size(path: Path) -> int:
 
 
 def main() -> int:
+    global WRITER_PROCS
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -199,7 +207,14 @@ def main() -> int:
         default=os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--writer-procs",
+        type=int,
+        default=WRITER_PROCS,
+        help="Whoosh rebuild processes (SEARCH_WRITER_PROCS)",
+    )
     args = parser.parse_args()
+    WRITER_PROCS = args.writer_procs
     logging_quiet()
     load_before = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="guildhall-search-bench-"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import sqlalchemy as sa
 
 from app import serve
@@ -176,3 +178,23 @@ def test_public_url_brackets_ipv6_and_shows_loopback_for_wildcards():
     assert serve.public_url(WILDCARD, 8000) == "http://127.0.0.1:8000/"
     assert serve.public_url("::1", 8000) == "http://[::1]:8000/"
     assert serve.public_url("guildhall.local", 80) == "http://guildhall.local:80/"
+
+
+def test_generated_bodies_are_distinct_and_their_html_is_the_rendered_markdown(app):
+    from app.core.sanitize import render_markdown
+    from app.demo import _generated_bodies
+    from app.demo_corpus import CorpusGenerator
+
+    pool = _generated_bodies(random.Random(3))
+    corpus = CorpusGenerator(3, pool=pool)
+    bodies = [corpus.body() for _ in range(300)]
+    assert len({markdown for markdown, _ in bodies}) == 300
+    for markdown, html in bodies:
+        assert html == render_markdown(markdown)
+
+
+def test_generated_corpus_is_the_same_for_the_same_seed():
+    from app.demo_corpus import CorpusGenerator
+
+    first, second = CorpusGenerator(9), CorpusGenerator(9)
+    assert [first.body() for _ in range(20)] == [second.body() for _ in range(20)]

@@ -37,3 +37,23 @@ def test_plugin_documents_can_be_queued_by_plugins(app, db, member, keys):
     enqueue_removal("event", 3)
     db.session.commit()
     assert keys(member, "quinceword") == set()
+
+
+def test_a_multi_process_rebuild_indexes_everything(app, db, runner, member, category):
+    """``SEARCH_WRITER_PROCS=2`` (Whoosh's multi-process writer) loses nothing; the
+    PostgreSQL backend ignores the setting and must rebuild the same."""
+    from app.search import services
+    from app.search.backend import get_backend
+
+    app.config["SEARCH_WRITER_PROCS"] = 2
+    backend = get_backend(app)
+    if hasattr(backend, "procs"):
+        backend.procs = 2
+    for n in range(30):
+        topic = make_topic(author=member, category=category, title=f"Lychee plan {n}")
+        make_post(topic, author=member, body="A lychee reply.")
+    db.session.commit()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    assert services.search(member, "lychee").total == 60  # 30 topics and 30 replies
