@@ -424,6 +424,7 @@ def set_role(actor: Any, user: User, role: str, reason: str = "") -> User:
     user.role = role
     db.session.flush()
     _audit(actor, "user.set_role", "user", user.id, reason, {"from": old, "to": role})
+    fire("user_role_changed", user=user, actor=actor, old_role=old, new_role=role)
     return user
 
 

@@ -254,13 +254,100 @@ RULES.update(
 )
 # --- end chat ----------------------------------------------------------------------
 
+# --- referrals (app/directory/referrals.py) -----------------------------------------
+# A referral is seen by the members of its two organizations and by admins (not
+# moderators). Only members act: the recipient side answers and reports progress, the
+# sender side withdraws. Admins look but never act on another organization's behalf.
 
-def _permission_hook() -> Any:
-    """The ``permission_rule`` hook caller, or None when no plug-in implements it.
 
-    ``can`` runs dozens of times per page; calling an empty pluggy hook each time cost
-    more than the rules themselves. ``get_hookimpls()`` is asked every time (it is a
-    list copy), so a plug-in registered at run time is honoured at once.
+def _in_org(actor: Any, org_id: Any) -> bool:
+    return org_id is not None and getattr(actor, "organization_id", None) == org_id
+
+
+def _referral_view(actor: Any, referral: Any) -> bool:
+    if not is_active_member(actor):
+        return False
+    if is_admin(actor):
+        return True
+    return _in_org(actor, referral.sender_org_id) or _in_org(actor, referral.recipient_org_id)
+
+
+def _referral_use(actor: Any, obj: Any = None) -> bool:
+    """The referrals pages: members of an organization, and admins."""
+    return is_active_member(actor) and (
+        is_admin(actor) or getattr(actor, "organization_id", None) is not None
+    )
+
+
+def _referral_send(actor: Any, obj: Any = None) -> bool:
+    return is_active_member(actor) and getattr(actor, "organization_id", None) is not None
+
+
+def _referral_respond(actor: Any, referral: Any) -> bool:
+    return is_active_member(actor) and _in_org(actor, referral.recipient_org_id)
+
+
+def _referral_withdraw(actor: Any, referral: Any) -> bool:
+    return is_active_member(actor) and _in_org(actor, referral.sender_org_id)
+
+
+def _referral_history(actor: Any, org: Any) -> bool:
+    return is_active_member(actor) and (is_admin(actor) or _in_org(actor, org.id))
+
+
+RULES.update(
+    {
+        "referral.use": _referral_use,
+        "referral.send": _referral_send,
+        "referral.view": _referral_view,
+        "referral.respond": _referral_respond,
+        "referral.withdraw": _referral_withdraw,
+        "referral.history": _referral_history,
+    }
+)
+# --- end referrals -----------------------------------------------------------------
+
+
+# --- network: connections, follows, messages (app/directory) --------------------------
+
+
+def _network_use(actor: Any, obj: Any = None) -> bool:
+    """Connect, follow and message members: signed in, not suspended and with a
+    confirmed address (an unconfirmed account could be anyone's, so it may not reach
+    out to members)."""
+    return is_active_member(actor) and bool(getattr(actor, "is_confirmed", False))
+
+
+RULES.update({"network.use": _network_use})
+# --- end network -------------------------------------------------------------------
+
+# --- directory listing (app/directory) -------------------------------------------------
+# Custom profile fields are defined by admins; the CSV export of the directory holds
+# every listed member's details in one file, so it is for admins only.
+RULES.update({"directory.fields.manage": _admin_only, "directory.export": _admin_only})
+# --- end directory listing -----------------------------------------------------------
+
+
+def only_for_actions(*actions: str) -> Callable:
+    """Declare which actions a ``permission_rule`` implementation can answer.
+
+    ``can`` then skips that implementation for every other action. Optional: an
+    undeclared implementation is asked about every action.
+    """
+
+    def mark(fn: Callable) -> Callable:
+        fn.guildhall_actions = frozenset(actions)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def _permission_hook(action: str) -> Any:
+    """The ``permission_rule`` hook caller, or None when no plug-in may answer ``action``.
+
+    ``can`` runs dozens of times per page; calling a pluggy hook whose implementations
+    all abstain cost more than the rules themselves. ``get_hookimpls()`` is asked every
+    time (it is a list copy), so a plug-in registered at run time is honoured at once.
     """
     if not has_app_context():
         return None
@@ -268,14 +355,20 @@ def _permission_hook() -> Any:
     if manager is None:
         return None
     hook = manager.hook.permission_rule
-    return hook if hook.get_hookimpls() else None
+    for impl in hook.get_hookimpls():
+        declared = getattr(impl.function, "guildhall_actions", None)
+        if declared is None or action in declared:
+            return hook
+    return None
 
 
 def can(actor: Any, action: str, obj: Any = None) -> bool:
     """Return whether ``actor`` may perform ``action`` on ``obj``."""
     rule = RULES.get(action)
     allowed = rule(actor, obj) if rule is not None else False
-    hook = _permission_hook()
+    if rule is not None and not allowed:
+        return False  # plug-ins may only restrict a core rule, never widen it
+    hook = _permission_hook(action)
     if hook is not None:
         answers = hook(actor=actor, action=action, obj=obj)
         if rule is None and any(answer is True for answer in answers):

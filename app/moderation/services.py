@@ -352,6 +352,7 @@ def unsuspend_user(actor: Any, user: User, reason: str = "") -> User:
     user.suspended_reason = ""
     db.session.flush()
     record_audit(actor, "user.unsuspend", "user", user.id, reason=reason)
+    fire("user_unsuspended", user=user, actor=actor, reason=reason)
     return user
 
 

@@ -50,7 +50,12 @@ def template_panel(name: str, context: dict) -> str | None:
 
 @hookspec
 def permission_rule(actor: Any, action: str, obj: Any) -> bool | None:
-    """``True``/``False`` to decide, ``None`` to abstain (see ``core.permissions``)."""
+    """``True``/``False`` to decide, ``None`` to abstain (see ``core.permissions``).
+
+    Only asked when the core rule allows (a plug-in can restrict, not widen, a core
+    rule) or when the core has no rule for the action. Decorate the implementation
+    with ``core.permissions.only_for_actions(...)`` so pages that call ``can`` dozens
+    of times skip it for actions it never answers."""
 
 
 @hookspec
@@ -81,6 +86,11 @@ def user_confirmed(user: Any) -> None:
 @hookspec
 def user_suspended(user: Any, actor: Any, until: Any, reason: str) -> None:
     """A moderator suspended ``user`` until ``until``."""
+
+
+@hookspec
+def user_unsuspended(user: Any, actor: Any, reason: str) -> None:
+    """A moderator lifted ``user``'s suspension early (an expired one fires nothing)."""
 
 
 @hookspec
@@ -224,3 +234,52 @@ def organization_updated(organization: Any, actor: Any) -> None:
 @hookspec
 def category_updated(category: Any, actor: Any) -> None:
     """A forum category (name, parent or access policies) was changed by an admin."""
+
+
+# --- referrals (app/directory/referrals.py) ------------------------------------------
+
+
+@hookspec
+def referral_changed(referral: Any, actor: Any, kind: str) -> None:
+    """A partner-to-partner referral changed: ``kind`` is the timeline step just added
+    (``created``, ``accepted``, ``declined``, ``in_progress``, ``won``, ``lost``,
+    ``withdrawn``, ``expired``). ``actor`` is ``None`` for steps the system took
+    (expiry, a shortlist sibling closed because another partner accepted). Listeners
+    must respect the referral's privacy: only its two organizations and admins may
+    learn of it (check ``can(user, "referral.view", referral)``)."""
+
+
+# --- network: connections and follows (app/directory) --------------------------------
+
+
+@hookspec
+def connection_accepted(connection: Any, actor: Any) -> None:
+    """``actor`` accepted a connection request (``connection.requester`` asked), or
+    asked someone who had already asked them, which connects them at once."""
+
+
+@hookspec
+def connection_removed(user: Any, other: Any, actor: Any) -> None:
+    """The connection between ``user`` and ``other`` ended; ``actor`` is one of them."""
+
+
+@hookspec
+def member_followed(user: Any, actor: Any) -> None:
+    """``actor`` started following ``user``'s activity (one-way, no consent needed)."""
+
+
+# --- directory (app/directory) -------------------------------------------------------
+
+
+@hookspec
+def user_role_changed(user: Any, actor: Any, old_role: str, new_role: str) -> None:
+    """An admin changed ``user``'s role (member, mentor, moderator, admin): the
+    directory's role filter and anything else keyed on roles must follow."""
+
+
+@hookspec
+def profile_field_changed(field: Any, actor: Any, deleted: bool) -> None:
+    """An admin created or edited a custom profile field, or is deleting it
+    (``deleted``). Fired before a deletion is flushed, so listeners can still read
+    which members had a value for it; the directory rewrites its facet rows and the
+    search index re-indexes those members."""

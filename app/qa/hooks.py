@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.permissions import is_staff
+from app.core.permissions import is_staff, only_for_actions
 from app.plugins import hookimpl
 
 
@@ -21,6 +21,7 @@ def nav_items(actor: Any) -> list[dict]:
 
 
 @hookimpl
+@only_for_actions("topic.reply")
 def permission_rule(actor: Any, action: str, obj: Any) -> bool | None:
     """A closed question takes no new answers, from any page (staff excepted)."""
     if action != "topic.reply" or obj is None or is_staff(actor):

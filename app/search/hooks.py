@@ -81,6 +81,11 @@ def user_suspended(user: Any, actor: Any, until: Any, reason: str) -> None:
 
 
 @hookimpl
+def user_unsuspended(user: Any, actor: Any, reason: str) -> None:
+    enqueue(f"user:{user.id}")
+
+
+@hookimpl
 def profile_updated(user: Any, actor: Any) -> None:
     enqueue(f"user:{user.id}")
 

@@ -3,8 +3,8 @@
 import pytest
 
 from app import create_app
-from app.core.permissions import can
-from app.plugins import fire, plugin_manager
+from app.core.permissions import can, only_for_actions
+from app.plugins import fire, hookimpl, plugin_manager
 from tests.core import sample_plugin
 from tests.factories import make_category, make_user
 
@@ -60,3 +60,33 @@ def test_each_app_has_its_own_manager(tmp_path):
 
 def test_unknown_actions_are_denied(app):
     assert not can(make_user(role="admin"), "no.such.action")
+
+
+class _CountingRule:
+    """A permission rule that records which actions it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    @hookimpl
+    @only_for_actions("topic.create")
+    def permission_rule(self, actor, action, obj):
+        self.asked.append(action)
+        return False
+
+
+def test_a_rule_declared_for_some_actions_is_asked_only_about_those(app):
+    rule = _CountingRule()
+    plugin_manager(app).register(rule)
+    member = make_user()
+    category = make_category()
+    assert can(member, "category.view", category)
+    assert not can(member, "topic.create", category)
+    assert rule.asked == ["topic.create"]
+
+
+def test_a_rule_is_not_asked_when_the_core_already_refuses(app):
+    rule = _CountingRule()
+    plugin_manager(app).register(rule)
+    assert not can(None, "topic.create", make_category())
+    assert rule.asked == []

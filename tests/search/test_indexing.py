@@ -99,6 +99,9 @@ def test_profiles_organizations_and_suspensions_are_reindexed(db, member, admin,
     moderation.suspend_user(moderator, member, utcnow() + timedelta(days=3), "spam")
     db.session.commit()
     assert keys(anonymous, "durian") == set() and keys(moderator, "durian") == {f"user:{member.id}"}
+    moderation.unsuspend_user(moderator, member, "appeal upheld")
+    db.session.commit()
+    assert keys(anonymous, "durian") == {f"user:{member.id}"}
 
 
 def test_a_failed_index_write_keeps_the_change_and_is_retried(app, db, member, category, keys, monkeypatch):
