@@ -1,7 +1,115 @@
-"""Directory listing: nav item, search documents for members, profile panels for custom fields."""
+"""Directory listing: nav item, facet upkeep on domain events, the custom-fields profile
+panel, and the ``flask directory`` commands.
+
+Every listener runs inside the service's transaction, so facet rows change atomically
+with the profile, organization or field they describe.
+"""
 
 from __future__ import annotations
 
-from typing import Any  # noqa: F401
+from typing import Any
 
-from app.plugins import hookimpl  # noqa: F401
+from app.plugins import hookimpl
+
+
+@hookimpl
+def nav_items(actor: Any) -> list[dict]:
+    """Members' public details are public, so everyone sees the directory."""
+    return [{"label": "Directory", "endpoint": "directory.index", "order": 55}]
+
+
+@hookimpl
+def register_cli(cli: Any) -> None:
+    from app.directory.cli import directory_cli
+
+    cli.add_command(directory_cli)
+
+
+# --- keeping DirectoryFacet rows in step -----------------------------------------------------
+
+
+def _sync_user(user: Any) -> None:
+    from app.directory import facets
+
+    facets.sync_user(user)
+
+
+@hookimpl
+def user_registered(user: Any) -> None:
+    _sync_user(user)
+
+
+@hookimpl
+def user_confirmed(user: Any) -> None:
+    _sync_user(user)
+
+
+@hookimpl
+def user_suspended(user: Any, actor: Any, until: Any, reason: str) -> None:
+    _sync_user(user)
+
+
+@hookimpl
+def profile_updated(user: Any, actor: Any) -> None:
+    _sync_user(user)
+
+
+@hookimpl
+def user_role_changed(user: Any, actor: Any, old_role: str, new_role: str) -> None:
+    _sync_user(user)
+
+
+@hookimpl
+def organization_created(organization: Any, actor: Any) -> None:
+    from app.directory import facets
+
+    facets.sync_org(organization)
+
+
+@hookimpl
+def organization_updated(organization: Any, actor: Any) -> None:
+    from app.directory import facets
+
+    facets.sync_org(organization)
+
+
+@hookimpl
+def profile_field_changed(field: Any, actor: Any, deleted: bool) -> None:
+    """Rewrite the field's facet rows and re-index members with a value for it (their
+    public search document holds searchable, everyone-visible values)."""
+    from app.directory import facets
+    from app.directory.fields import user_ids_with_values
+    from app.search.indexing import enqueue
+
+    enqueue(*(f"user:{user_id}" for user_id in user_ids_with_values(field)))
+    facets.sync_field(field, deleted=deleted)
+
+
+# --- profile panel -----------------------------------------------------------------------------
+
+
+@hookimpl
+def template_panel(name: str, context: dict) -> str | None:
+    """Certifications, industries and custom fields on the profile page, as far as the
+    viewer may see them (see ``profiles.profile_custom_values``)."""
+    if name != "profile_main" or context.get("user") is None:
+        return None
+    from flask import render_template
+    from flask_login import current_user
+
+    from app.directory import profiles
+
+    user = context["user"]
+    viewer = context.get("viewer", current_user)
+    lists = profiles.profile_lists(user, viewer)
+    custom = profiles.profile_custom_values(user, viewer)
+    if not custom and not any(lists.values()):
+        return None
+    return render_template(
+        "directory/_profile_panel.html",
+        user=user,
+        custom=custom,
+        certifications=lists["certifications"],
+        industries=lists["industries"],
+        own=getattr(viewer, "id", None) == user.id,
+    )

@@ -165,31 +165,57 @@ def topic_opening_post(topic: Topic) -> Post | None:
     return session.scalar(sa.select(Post).where(Post.topic_id == topic.id, Post.number == 1))
 
 
-def member_document(user: User) -> Document:
-    """A member profile; unconfirmed and suspended members are visible to staff only."""
+def member_document(user: User, directory: dict | None = None) -> Document:
+    """A member profile; unconfirmed and suspended members are visible to staff only.
+
+    A member hidden from the directory is readable by themselves and staff only; the
+    built-in fields and custom values they hid never enter the document, and only
+    searchable custom fields visible to everyone go into its (public) body.
+    ``directory`` is the member's preloaded directory data (see
+    ``app.directory.profiles.search_facts``), loaded here when not given.
+    """
+    if directory is None:
+        from app.directory.profiles import search_facts
+
+        directory = search_facts([user.id], sa.inspect(user).session)[user.id]
+    data = directory
+    hidden_fields = data["hidden_fields"]
     hidden = user.confirmed_at is None or user.is_suspended
     org = user.organization
+
+    def shown(name: str, value: str) -> str:
+        return "" if name in hidden_fields else value
+
     parts = [
         user.username,
-        user.job_title,
-        user.region,
-        user.country,
-        " ".join(user.specialisms or []),
-        " ".join(user.languages or []),
+        shown("job_title", user.job_title),
+        shown("region", user.region),
+        shown("country", user.country),
+        shown("specialisms", " ".join(user.specialisms or [])),
+        shown("languages", " ".join(user.languages or [])),
+        shown("certifications", " ".join(data["certifications"])),
+        shown("industries", " ".join(data["industries"])),
+        *data["public_values"],
         org.name if org else "",
         user.bio,
     ]
+    if hidden:
+        principals = list(STAFF)
+    elif data["hidden"]:
+        principals = [f"user:{user.id}", *STAFF]
+    else:
+        principals = list(PUBLIC)
     return Document(
         key=f"user:{user.id}",
         kind="member",
         title=user.display_name,
         body=_clip("\n".join(p for p in parts if p)),
         url=path_for("accounts.profile", username=user.username),
-        principals=list(STAFF) if hidden else list(PUBLIC),
+        principals=principals,
         created_at=user.created_at,
         organization_id=user.organization_id,
         author_id=user.id,
-        meta={"job_title": user.job_title, "organization": org.name if org else ""},
+        meta={"job_title": shown("job_title", user.job_title), "organization": org.name if org else ""},
     )
 
 
@@ -284,9 +310,26 @@ def iter_forum_documents(session: Session, batch: int = 500) -> Iterator[Documen
         session.expunge_all()
 
 
-def iter_people_documents(session: Session) -> Iterator[Document]:
-    for user in session.scalars(sa.select(User).options(selectinload(User.organization))):
-        yield member_document(user)
+def iter_people_documents(session: Session, batch: int = 500) -> Iterator[Document]:
+    from app.directory.profiles import search_facts
+
+    last_id = 0
+    while True:
+        users = list(
+            session.scalars(
+                sa.select(User)
+                .where(User.id > last_id)
+                .order_by(User.id)
+                .limit(batch)
+                .options(selectinload(User.organization))
+            )
+        )
+        if not users:
+            break
+        directory = search_facts([user.id for user in users], session)
+        for user in users:
+            yield member_document(user, directory[user.id])
+        last_id = users[-1].id
     for org in session.scalars(sa.select(Organization)):
         yield organization_document(org)
 

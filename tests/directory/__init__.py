@@ -1,0 +1,1 @@
+"""Directory listing, custom profile fields, directory settings, expert finder, CSV and JSON."""
