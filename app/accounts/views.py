@@ -34,7 +34,7 @@ from app.accounts.forms import (
 )
 from app.accounts.organizations import find_invite
 from app.core.errors import DomainError
-from app.core.permissions import can
+from app.core.permissions import can, is_staff
 from app.extensions import db, limiter
 from app.plugins import fire
 from app.web import form_error, safe_next_url
@@ -248,18 +248,66 @@ def _recent_posts(user: Any) -> list[dict]:
     return items
 
 
+def _hidden_fields(viewer: Any, user: Any) -> set[str]:
+    """Built-in fields the member keeps out of the directory: shown on the profile only
+    to the member and to staff."""
+    if getattr(viewer, "id", None) == user.id or is_staff(viewer):
+        return set()
+    from app.directory.connections import directory_profile
+
+    settings = directory_profile(user.id)
+    return set(settings.hidden_fields or []) if settings is not None else set()
+
+
+def _network(viewer: Any, user: Any) -> dict:
+    """Connection state, follow state and counts for the profile's buttons."""
+    from app.directory import connections, follows
+    from app.directory.network_forms import ConnectForm
+    from app.notifications.links import profile_url
+
+    state = connections.state_between(viewer, user)
+    may_act = can(viewer, "network.use") and state != connections.STATE_SELF
+    return {
+        "state": state,
+        "may_act": may_act,
+        "reachable": connections.is_reachable(user),
+        "following": follows.is_following(viewer, user),
+        "connection_count": connections.visible_connection_count(viewer, user),
+        "follower_count": follows.follower_count(user),
+        "following_count": follows.following_count(user),
+        "connect_form": ConnectForm(formdata=None, data={"next": profile_url(user)}) if may_act else None,
+    }
+
+
+def _accepted_answers(user: Any) -> list[dict]:
+    """The member's accepted answers the viewer may see (questions in categories the
+    viewer cannot read, and hidden or deleted answers, are left out)."""
+    from app.directory.activity import recent_accepted_answers
+    from app.notifications.links import post_url
+
+    return [
+        {"title": post.topic.title, "url": post_url(post), "created_at": post.created_at}
+        for post in recent_accepted_answers(actor(), user, limit=10)
+    ]
+
+
 @bp.get("/u/<username>")
 def profile(username: str):
     user = services.get_user_by_username(username)
+    viewer = actor()
     role_form = None
-    if can(actor(), "user.manage", user):
+    if can(viewer, "user.manage", user):
         role_form = RoleForm(data={"role": user.role})
     return render_template(
         "accounts/profile.html",
         user=user,
+        viewer=viewer,
+        hidden_fields=_hidden_fields(viewer, user),
         recent_posts=_recent_posts(user),
+        accepted_answers=_accepted_answers(user),
+        network=_network(viewer, user),
         role_form=role_form,
-        can_edit=can(actor(), "user.edit", user),
+        can_edit=can(viewer, "user.edit", user),
     )
 
 

@@ -118,6 +118,14 @@ class DirectoryFacet(db.Model):
     visibility: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="everyone")
 
 
+def _pair_key(context) -> str:
+    """Both directions of a pair share one key, so two members asking each other at
+    the same instant cannot make two rows."""
+    values = context.get_current_parameters()
+    low, high = sorted((values["requester_id"], values["addressee_id"]))
+    return f"{low}:{high}"
+
+
 class Connection(db.Model):
     """A professional-network connection: one row per pair, whoever asked first."""
 
@@ -125,6 +133,7 @@ class Connection(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("requester_id", "addressee_id"),
         sa.Index("ix_directory_connection_addressee_status", "addressee_id", "status"),
+        sa.Index("ix_directory_connection_requester_status", "requester_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,8 +145,12 @@ class Connection(db.Model):
     )
     status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="pending")
     message: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    pair_key: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False, default=_pair_key)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     responded_at: Mapped[datetime | None] = mapped_column()
+    # Set when the requester cancels a declined request during the cool-down: the row
+    # stays so cancelling cannot restart the clock (see directory/connections.py).
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     addressee: Mapped[User] = relationship(foreign_keys=[addressee_id])

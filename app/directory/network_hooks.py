@@ -1,7 +1,19 @@
-"""Connections and follows: profile panels and notifications."""
+"""Connections and follows: the "Network" header entry, with waiting requests counted."""
 
 from __future__ import annotations
 
-from typing import Any  # noqa: F401
+from typing import Any
 
-from app.plugins import hookimpl  # noqa: F401
+from app.plugins import hookimpl
+
+
+@hookimpl
+def nav_items(actor: Any) -> list[dict]:
+    from app.core.permissions import can
+    from app.directory.connections import incoming_request_count
+
+    if not can(actor, "network.use"):
+        return []
+    waiting = incoming_request_count(actor)
+    label = f"Network ({waiting})" if waiting else "Network"
+    return [{"label": label, "endpoint": "network.connections", "order": 45}]

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_directory
 Revises: 0002_qa_search_chat
-Create Date: 2026-11-21 23:52:15.776642
+Create Date: 2026-11-22 00:50:48.624610
 
 """
 
@@ -57,8 +57,10 @@ def upgrade():
         sa.Column("addressee_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("message", sa.String(length=300), nullable=False),
+        sa.Column("pair_key", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("responded_at", sa.DateTime(), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["addressee_id"],
             ["user_account.id"],
@@ -72,6 +74,7 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_directory_connection")),
+        sa.UniqueConstraint("pair_key", name=op.f("uq_directory_connection_pair_key")),
         sa.UniqueConstraint(
             "requester_id", "addressee_id", name=op.f("uq_directory_connection_requester_id")
         ),
@@ -79,6 +82,9 @@ def upgrade():
     with op.batch_alter_table("directory_connection", schema=None) as batch_op:
         batch_op.create_index(
             "ix_directory_connection_addressee_status", ["addressee_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            "ix_directory_connection_requester_status", ["requester_id", "status"], unique=False
         )
 
     op.create_table(
@@ -250,6 +256,7 @@ def downgrade():
 
     op.drop_table("directory_field_value")
     with op.batch_alter_table("directory_connection", schema=None) as batch_op:
+        batch_op.drop_index("ix_directory_connection_requester_status")
         batch_op.drop_index("ix_directory_connection_addressee_status")
 
     op.drop_table("directory_connection")
