@@ -642,6 +642,17 @@ def seed_demo_command(posts: int, once: bool) -> None:
 
     added["Q&A questions"] = seed_qa_demo()
     # ---------------------------------------------------------------------------------
+    # --- referral demo data (owned by app/directory/referral_demo.py) -----------------
+    from app.directory.referral_demo import seed_referral_demo
+
+    added["referrals"] = seed_referral_demo()
+    # ---------------------------------------------------------------------------------
+    # --- directory demo data (owned by app/directory/directory_demo.py) ---------------
+    # Last: it also rebuilds the directory's facet rows from everything seeded above.
+    from app.directory.directory_demo import seed_directory_demo
+
+    added["directory fields"] = seed_directory_demo()
+    # ---------------------------------------------------------------------------------
     db.session.commit()
     summary = ", ".join(f"{count} {name}" for name, count in added.items())
     click.echo(f"Demo data: added {summary}.")

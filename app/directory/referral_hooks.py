@@ -1,7 +1,77 @@
-"""Referrals: search principals for organization staff, referral search documents."""
+"""Referrals: search principals for organization staff, referral search documents, the
+nav item, the organization-page panel and ``flask referrals expire``."""
 
 from __future__ import annotations
 
-from typing import Any  # noqa: F401
+from typing import Any
 
-from app.plugins import hookimpl  # noqa: F401
+import click
+import sqlalchemy as sa
+
+from app.core.permissions import can, is_active_member
+from app.plugins import hookimpl
+
+
+@hookimpl
+def search_principals(actor: Any) -> list[str]:
+    """``org:<id>`` for members of an organization: referral documents carry the
+    principals of their two organizations, so a member who leaves loses them at once."""
+    org_id = getattr(actor, "organization_id", None)
+    if org_id is None or not is_active_member(actor):
+        return []
+    return [f"org:{org_id}"]
+
+
+@hookimpl
+def search_documents(since: Any) -> list[dict]:
+    """Every referral (changed after ``since``) for a rebuild of the index."""
+    from app.directory.models import Referral
+    from app.directory.referral_notices import search_document
+    from app.extensions import db
+
+    query = sa.select(Referral).order_by(Referral.id)
+    if since is not None:
+        query = query.where(Referral.updated_at > since)
+    return [search_document(referral) for referral in db.session.scalars(query)]
+
+
+@hookimpl
+def nav_items(actor: Any) -> list[dict]:
+    if not can(actor, "referral.use"):
+        return []
+    return [{"label": "Referrals", "endpoint": "referrals.index", "order": 65}]
+
+
+@hookimpl
+def template_panel(name: str, context: dict) -> str | None:
+    """On an organization's page: its referral history for those who may see it, and
+    "Send a referral" for members of other organizations."""
+    if name != "organization_page" or context.get("org") is None:
+        return None
+    from flask import render_template
+    from flask_login import current_user
+
+    org = context["org"]
+    viewer = context.get("viewer") or current_user
+    show_history = can(viewer, "referral.history", org)
+    may_send = can(viewer, "referral.send") and getattr(viewer, "organization_id", None) != org.id
+    if not (show_history or may_send):
+        return None
+    return render_template("referrals/_org_panel.html", org=org, show_history=show_history, may_send=may_send)
+
+
+@hookimpl
+def register_cli(cli: Any) -> None:
+    @cli.group("referrals")
+    def referrals_group() -> None:
+        """Partner-to-partner referrals."""
+
+    @referrals_group.command("expire")
+    def expire_command() -> None:
+        """Expire referrals still waiting for an answer after their expiry date."""
+        from app.directory.referrals import expire_overdue
+        from app.extensions import db
+
+        count = expire_overdue()
+        db.session.commit()
+        click.echo(f"Expired {count} referral{'' if count == 1 else 's'}.")

@@ -1,0 +1,137 @@
+"""Lists of referrals and their JSON shape: an organization's received and sent
+referrals (admins: all of them), filtered by status and paginated.
+
+Unknown lists, statuses and pages are refused with a clear error rather than ignored,
+so a shared URL never silently shows something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.core.errors import Invalid
+from app.core.permissions import is_admin, require
+from app.directory.models import REFERRAL_STATES, Referral
+from app.directory.referral_notices import referral_path
+from app.directory.referrals import customer_visible, expire_overdue
+from app.extensions import db
+
+PER_PAGE = 20
+MAX_PAGE = 10_000
+
+
+def available_boxes(actor: Any) -> list[str]:
+    boxes = ["received", "sent"] if getattr(actor, "organization_id", None) is not None else []
+    return [*boxes, "all"] if is_admin(actor) else boxes
+
+
+@dataclass
+class ReferralPage:
+    items: list[Referral]
+    page: int
+    pages: int
+    total: int
+    box: str
+    status: str | None
+    boxes: list[str] = field(default_factory=list)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def parse_page(value: Any) -> int:
+    if value is None or value == "":
+        return 1
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 6 or not 1 <= int(text) <= MAX_PAGE:
+        raise Invalid(f"The page must be a number from 1 to {MAX_PAGE:,}.", field="page")
+    return int(text)
+
+
+def list_referrals(
+    actor: Any, box: str | None = None, status: str | None = None, page: Any = 1, per_page: int = PER_PAGE
+) -> ReferralPage:
+    """The actor's organization's received or sent referrals (admins: ``all``), newest
+    first, optionally of one status. Unknown lists and statuses are refused."""
+    require(actor, "referral.use")
+    boxes = available_boxes(actor)
+    box = box or boxes[0]
+    if box not in boxes:
+        raise Invalid(f"Unknown list {box[:40]!r}: choose {' or '.join(boxes)}.", field="box")
+    if status and status not in REFERRAL_STATES:
+        raise Invalid(f"Unknown status {status[:40]!r}.", field="status")
+    page = parse_page(page)
+    org_id = actor.organization_id
+    expire_overdue(None if box == "all" else org_id)
+    query = sa.select(Referral)
+    if box == "received":
+        query = query.where(Referral.recipient_org_id == org_id)
+    elif box == "sent":
+        query = query.where(Referral.sender_org_id == org_id)
+    if status:
+        query = query.where(Referral.status == status)
+    query = query.order_by(Referral.created_at.desc(), Referral.id.desc())
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return ReferralPage(
+        items=list(result.items),
+        page=page,
+        pages=max(result.pages or 1, 1),
+        total=result.total or 0,
+        box=box,
+        status=status or None,
+        boxes=boxes,
+    )
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def referral_as_dict(actor: Any, referral: Referral, with_events: bool = False) -> dict:
+    """The JSON shape of a referral for ``actor`` (confidential fields withheld)."""
+    visible = customer_visible(actor, referral)
+    data = {
+        "id": referral.id,
+        "url": referral_path(referral),
+        "status": referral.status,
+        "summary": referral.summary,
+        "sender_org": {"slug": referral.sender_org.slug, "name": referral.sender_org.name},
+        "recipient_org": {"slug": referral.recipient_org.slug, "name": referral.recipient_org.name},
+        "sender": referral.sender.username if referral.sender else None,
+        "customer_region": referral.customer_region,
+        "customer_industry": referral.customer_industry,
+        "specialisms": list(referral.specialisms or []),
+        "estimated_value": _money(referral.estimated_value),
+        "currency": referral.currency,
+        "confidentiality": referral.confidentiality,
+        "customer_visible": visible,
+        "customer_name": referral.customer_name if visible else None,
+        "details_html": referral.details_html if visible else None,
+        "decline_reason": referral.decline_reason,
+        "outcome_value": _money(referral.outcome_value),
+        "outcome_note": referral.outcome_note,
+        "expires_at": referral.expires_at.isoformat() + "Z",
+        "created_at": referral.created_at.isoformat() + "Z",
+        "updated_at": referral.updated_at.isoformat() + "Z",
+    }
+    if with_events:
+        data["events"] = [
+            {
+                "kind": event.kind,
+                "actor": event.actor.username if event.actor else None,
+                "note": event.note,
+                "value": _money(event.value),
+                "created_at": event.created_at.isoformat() + "Z",
+            }
+            for event in referral.events
+        ]
+    return data
