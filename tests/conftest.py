@@ -1,14 +1,17 @@
 """Shared fixtures: a fresh app and database for every test.
 
-SQLite (the default) gets a new database file per test. With ``TEST_DATABASE_URL``
-set, each xdist worker gets its own PostgreSQL database, created once, and every table
-is truncated after each test, so tests stay isolated and can run in parallel.
+SQLite (the default) gets a new database file per test, copied from a schema built
+once per process. With ``TEST_DATABASE_URL`` set, each xdist worker gets its own
+PostgreSQL database, created once, and every table is emptied after each test, so
+tests stay isolated and can run in parallel.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +24,21 @@ from app import create_app
 from app.extensions import db as _db
 
 _pg_ready: set[str] = set()
+_sqlite_template: list[Path] = []
+
+
+def _sqlite_schema_copy(target: Path) -> None:
+    """Copy an empty, fully built schema to ``target``: building sixty tables per test
+    cost more than most tests."""
+    if not _sqlite_template:
+        folder = Path(tempfile.mkdtemp(prefix="guildhall-schema-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = folder / "schema.sqlite"
+        engine = sa.create_engine(f"sqlite:///{template}")
+        _db.metadata.create_all(engine)
+        engine.dispose()
+        _sqlite_template.append(template)
+    shutil.copyfile(_sqlite_template[0], target)
 
 
 def _worker_database_url(base_url: str, worker: str) -> str:
@@ -68,6 +86,25 @@ class FreshLoginClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def _empty_postgres_tables() -> None:
+    """Delete every row and restart every sequence: the next test starts from empty.
+
+    DELETE in dependency order rather than one TRUNCATE of every table: TRUNCATE
+    replaces each table's files, which cost ~0.4 s per test across fifty tables,
+    while deleting the few rows a test wrote costs milliseconds.
+    """
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(
+            sa.text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+        )
+
+
 @pytest.fixture
 def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     overrides: dict = dict(getattr(request, "param", {}) or {})
@@ -78,6 +115,7 @@ def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
         uri = _worker_database_url(pg_base, worker)
     else:
+        _sqlite_schema_copy(tmp_path / "test.sqlite")
         uri = f"sqlite:///{tmp_path / 'test.sqlite'}"
     overrides.setdefault("SQLALCHEMY_DATABASE_URI", uri)
     instance = tmp_path / "instance"
@@ -90,15 +128,13 @@ def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
             _pg_ready.add(uri)
             _pg_ready.add(sa.make_url(uri).database)
         elif not pg_base:
-            _db.create_all()
+            _db.create_all()  # only what the template lacks, e.g. a plug-in's tables
         try:
             yield application
         finally:
             _db.session.remove()
             if pg_base:
-                tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-                with _db.engine.begin() as conn:
-                    conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                _empty_postgres_tables()
             _db.engine.dispose()
 
 
