@@ -360,6 +360,11 @@ def _gunicorn(
         str(chdir),
         "--log-level",
         "warning",
+        # gunicorn closes idle keep-alive connections after 2 s by default; a connection
+        # that waited that long for the other client processes to warm up then failed
+        # its first timed request, which showed up as "errors" in slow scenarios.
+        "--keep-alive",
+        "60",
         app_spec,
     ]
     handle = log.open("wb")
