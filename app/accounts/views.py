@@ -34,7 +34,8 @@ from app.accounts.forms import (
 )
 from app.accounts.organizations import find_invite
 from app.core.errors import DomainError
-from app.core.permissions import can, is_staff
+from app.core.permissions import can
+from app.directory.profiles import hidden_fields_for
 from app.extensions import db, limiter
 from app.plugins import fire
 from app.web import form_error, safe_next_url
@@ -248,17 +249,6 @@ def _recent_posts(user: Any) -> list[dict]:
     return items
 
 
-def _hidden_fields(viewer: Any, user: Any) -> set[str]:
-    """Built-in fields the member keeps out of the directory: shown on the profile only
-    to the member and to staff."""
-    if getattr(viewer, "id", None) == user.id or is_staff(viewer):
-        return set()
-    from app.directory.connections import directory_profile
-
-    settings = directory_profile(user.id)
-    return set(settings.hidden_fields or []) if settings is not None else set()
-
-
 def _network(viewer: Any, user: Any) -> dict:
     """Connection state, follow state and counts for the profile's buttons."""
     from app.directory import connections, follows
@@ -302,7 +292,7 @@ def profile(username: str):
         "accounts/profile.html",
         user=user,
         viewer=viewer,
-        hidden_fields=_hidden_fields(viewer, user),
+        hidden_fields=hidden_fields_for(user, viewer),
         recent_posts=_recent_posts(user),
         accepted_answers=_accepted_answers(user),
         network=_network(viewer, user),

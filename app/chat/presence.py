@@ -17,6 +17,7 @@ user's last connect.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -143,7 +144,7 @@ class PresenceBatcher:
 
     def _run(self) -> None:
         while True:
-            threading.Event().wait(self.interval)
+            time.sleep(self.interval)
             self.flush()
             with self._lock:
                 if not self._pending:

@@ -6,8 +6,9 @@ them on SQLite (batch mode) and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -34,6 +35,25 @@ def utcnow() -> datetime:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+
+
+def in_id_batches(session: Session, model: Any, batch: int = 500, *options: Any) -> Iterator[list]:
+    """Every row of ``model`` in id order, ``batch`` rows per query (keyset paging).
+
+    Whole-table passes (search reindex, facet rebuild) use it so memory stays flat
+    and each query stays an index range scan however large the table grows.
+    """
+    last_id = 0
+    while True:
+        rows = list(
+            session.scalars(
+                sa.select(model).where(model.id > last_id).order_by(model.id).limit(batch).options(*options)
+            )
+        )
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1].id
 
 
 _AFTER_COMMIT_KEY = "guildhall_after_commit"

@@ -33,6 +33,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_active_member, is_staff
 from app.directory.models import Connection, DirectoryProfile
+from app.directory.profiles import get_profile, is_hidden_member
 from app.extensions import db
 from app.notifications.links import profile_url
 from app.notifications.models import Notification
@@ -80,17 +81,6 @@ def require_other_member(actor: Any, user: User, what: str) -> None:
 # --- directory privacy the network respects ----------------------------------------
 
 
-def directory_profile(user_id: int) -> DirectoryProfile | None:
-    """The member's directory settings, or ``None`` when they never changed them."""
-    return db.session.get(DirectoryProfile, user_id)
-
-
-def is_hidden(user: Any) -> bool:
-    """Whether the member chose to be left out of the directory."""
-    settings = directory_profile(user.id)
-    return bool(settings is not None and settings.hidden)
-
-
 def _hidden_user_ids() -> sa.Select:
     return sa.select(DirectoryProfile.user_id).where(DirectoryProfile.hidden.is_(True))
 
@@ -102,7 +92,7 @@ def may_see_connections(viewer: Any, user: Any) -> bool:
         return False
     if viewer.id == user.id or is_staff(viewer):
         return True
-    return not is_hidden(user)
+    return not is_hidden_member(get_profile(user))
 
 
 # --- reading -------------------------------------------------------------------------
@@ -368,3 +358,16 @@ def remove_connection(actor: Any, user: User) -> None:
     elif not _withdrawn(row):
         row.withdrawn_at = now  # after the decline: withdrawn, the cool-down still holds
         db.session.flush()
+
+
+# --- contact -------------------------------------------------------------------------
+
+
+def open_direct_message(actor: Any, user: User) -> Any:
+    """The chat DM between the actor and ``user``, opened or reused: "Message" on a
+    profile, under the same rules as connecting (no self, only reachable members)."""
+    from app.chat.channels import open_dm
+
+    require_network_actor(actor, "send messages")
+    require_other_member(actor, user, "message")
+    return open_dm(actor, [user])

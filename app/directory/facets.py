@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organization, User
-from app.core.db import utcnow
+from app.core.db import in_id_batches, utcnow
 from app.directory import fields as fields_service
 from app.directory.models import DirectoryFacet, DirectoryProfile, ProfileField, ProfileFieldValue
 from app.directory.profiles import hidden_fields_of, profiles_by_user
@@ -218,17 +218,7 @@ def rebuild_all(batch: int = 500) -> dict[str, int]:
     db.session.execute(sa.delete(DirectoryFacet))
     fields = fields_service.list_fields()
     counts = {"user": 0, "org": 0}
-    last_id = 0
-    while True:
-        users = db.session.scalars(
-            sa.select(User)
-            .where(User.id > last_id)
-            .order_by(User.id)
-            .limit(batch)
-            .options(selectinload(User.organization))
-        ).all()
-        if not users:
-            break
+    for users in in_id_batches(db.session, User, batch, selectinload(User.organization)):
         ids = [user.id for user in users]
         profiles = profiles_by_user(ids)
         values = fields_service.values_by_user(ids)
@@ -236,7 +226,6 @@ def rebuild_all(batch: int = 500) -> dict[str, int]:
             rows = user_rows(user, profiles.get(user.id), values.get(user.id, {}), fields)
             _insert("user", user.id, rows)
             counts["user"] += len(rows)
-        last_id = ids[-1]
     for org in db.session.scalars(sa.select(Organization).order_by(Organization.id)):
         rows = org_rows(org)
         _insert("org", org.id, rows)

@@ -196,14 +196,9 @@ def following():
 @login_required
 def message(username: str):
     """Open (or reuse) the direct message with this member and go to it in chat."""
-    from app.chat.channels import open_dm
-
     user = _member(username)
     form = NetworkActionForm()
     _checked(form)
-    me = actor()
-    connections.require_network_actor(me, "send messages")
-    connections.require_other_member(me, user, "message")
-    channel = open_dm(me, [user])
+    channel = connections.open_direct_message(actor(), user)
     db.session.commit()
     return redirect(url_for("chat.index", channel=channel.id))

@@ -64,11 +64,16 @@ def sees_everything_of(viewer: Any, user: Any) -> bool:
     return is_authenticated(viewer) and (getattr(viewer, "id", None) == user.id or is_staff(viewer))
 
 
+def hidden_fields_for(user: User, viewer: Any) -> set[str]:
+    """The built-in fields of ``user`` the profile page keeps from ``viewer``."""
+    if sees_everything_of(viewer, user):
+        return set()
+    return hidden_fields_of(get_profile(user))
+
+
 def builtin_field_visible(user: User, name: str, viewer: Any) -> bool:
     """Whether the profile page may show ``user``'s built-in field ``name`` to ``viewer``."""
-    if sees_everything_of(viewer, user):
-        return True
-    return name not in hidden_fields_of(get_profile(user))
+    return name not in hidden_fields_for(user, viewer)
 
 
 @dataclass

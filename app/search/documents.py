@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organization, User
-from app.core.db import utcnow
+from app.core.db import in_id_batches, utcnow
 from app.forums.models import Post, Topic
 from app.plugins import plugin_manager
 
@@ -285,19 +285,7 @@ def _int_or_none(value: Any) -> int | None:
 
 def iter_forum_documents(session: Session, batch: int = 500) -> Iterator[Document]:
     """Every topic's documents, topic by topic in id order, a batch of topics per query."""
-    last_id = 0
-    while True:
-        topics = list(
-            session.scalars(
-                sa.select(Topic)
-                .where(Topic.id > last_id)
-                .order_by(Topic.id)
-                .limit(batch)
-                .options(selectinload(Topic.category))
-            )
-        )
-        if not topics:
-            return
+    for topics in in_id_batches(session, Topic, batch, selectinload(Topic.category)):
         ids = [t.id for t in topics]
         posts_by_topic: dict[int, list[Post]] = {}
         for post in session.scalars(
@@ -306,30 +294,16 @@ def iter_forum_documents(session: Session, batch: int = 500) -> Iterator[Documen
             posts_by_topic.setdefault(post.topic_id, []).append(post)
         for topic in topics:
             yield from topic_documents(topic, posts_by_topic.get(topic.id, []))
-        last_id = ids[-1]
         session.expunge_all()
 
 
 def iter_people_documents(session: Session, batch: int = 500) -> Iterator[Document]:
     from app.directory.profiles import search_facts
 
-    last_id = 0
-    while True:
-        users = list(
-            session.scalars(
-                sa.select(User)
-                .where(User.id > last_id)
-                .order_by(User.id)
-                .limit(batch)
-                .options(selectinload(User.organization))
-            )
-        )
-        if not users:
-            break
+    for users in in_id_batches(session, User, batch, selectinload(User.organization)):
         directory = search_facts([user.id for user in users], session)
         for user in users:
             yield member_document(user, directory[user.id])
-        last_id = users[-1].id
     for org in session.scalars(sa.select(Organization)):
         yield organization_document(org)
 
