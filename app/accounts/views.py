@@ -34,6 +34,7 @@ from app.accounts.forms import (
 )
 from app.accounts.organizations import find_invite
 from app.core.errors import DomainError
+from app.core.pagecache import page_cache
 from app.core.permissions import can
 from app.directory.profiles import hidden_fields_for
 from app.extensions import db, limiter
@@ -160,7 +161,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    fire("user_logged_out", user=actor())  # live connections (chat) end too
+    user = actor()
+    fire("user_logged_out", user=user)  # live connections (chat) end too
+    if user.is_authenticated:  # pages cached for the old cookie must not answer it again
+        page_cache(current_app).bump_viewers([user.id])
     # Clear first: logout_user() leaves a note in the session to delete the remember cookie.
     session.clear()
     logout_user()

@@ -264,7 +264,8 @@ def mark_read(actor: Any, topic: Topic, post_number: int) -> None:
         set_={"last_read_post_number": statement.excluded.last_read_post_number, "updated_at": utcnow()},
         where=TopicRead.last_read_post_number < statement.excluded.last_read_post_number,
     )
-    db.session.execute(statement)
+    # Only this member's pages show the marker (app/core/pagecache.py).
+    db.session.execute(statement.execution_options(pagecache_users=[actor.id]))
 
 
 def is_watching_topic(actor: Any, topic: Topic) -> bool:

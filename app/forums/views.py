@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from app.core.errors import DomainError, Invalid, NotFound
-from app.core.pagecache import cache_anonymous_page
+from app.core.pagecache import cache_page
 from app.core.permissions import can, is_staff, require
 from app.extensions import db, limiter
 from app.forums import fragments, reading, services
@@ -130,7 +130,7 @@ def _latest_rows(actor: Any, page_number: int, per_page: int) -> tuple[list, int
 
 
 @bp.get("/")
-@cache_anonymous_page
+@cache_page
 def latest():
     actor = _actor()
     page_number, per_page = max(_page_arg(), 1), _cfg("TOPICS_PER_PAGE")
@@ -163,7 +163,7 @@ def unread_topics():
 
 
 @bp.get("/categories")
-@cache_anonymous_page
+@cache_page
 def categories():
     tree = services.category_tree(_actor())
     ids = {c.id for top, children in tree for c in [top, *children]}
@@ -172,7 +172,7 @@ def categories():
 
 
 @bp.get("/c/<slug>")
-@cache_anonymous_page
+@cache_page
 def category(slug: str):
     actor = _actor()
     cat = services.get_category_by_slug(actor, slug)
@@ -328,7 +328,7 @@ def _render_topic(topic: Topic, page_number: int, form: ReplyForm, status: int =
 
 @bp.get("/t/<int:topic_id>")
 @bp.get("/t/<int:topic_id>-<slug>")
-@cache_anonymous_page
+@cache_page
 def topic(topic_id: int, slug: str | None = None):
     t = services.get_topic(_actor(), topic_id)
     if slug != t.slug:

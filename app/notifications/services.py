@@ -269,6 +269,7 @@ def mark_all_read(actor: Any) -> int:
         sa.update(Notification)
         .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
+        .execution_options(pagecache_users=[actor.id])
     )
     db.session.flush()
     return result.rowcount or 0

@@ -190,12 +190,12 @@ def test_keyboard_reaches_the_sign_in_form_and_enter_submits(live_server, page: 
 
 @pytest.mark.app_config(PAGE_CACHE_SECONDS=300)
 def test_anonymous_reader_sees_a_new_reply_through_the_page_cache(live_server, new_context, category):
-    from app.core.pagecache import cache_anonymous_page
+    from app.core.pagecache import cache_page
 
     app = live_server.app
     for endpoint in ("forums.latest", "forums.topic"):
-        if not getattr(app.view_functions[endpoint], "anonymous_page_cache", False):
-            app.view_functions[endpoint] = cache_anonymous_page(app.view_functions[endpoint])
+        if not getattr(app.view_functions[endpoint], "page_cache_applied", False):
+            app.view_functions[endpoint] = cache_page(app.view_functions[endpoint])
 
     def seed() -> tuple[str, str]:
         author = make_user()
@@ -220,3 +220,36 @@ def test_anonymous_reader_sees_a_new_reply_through_the_page_cache(live_server, n
     reader.goto(live_server(topic_path))
     expect(reader.locator("#main")).to_contain_text("Fresh news for the cache.")
     expect(reader.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+@pytest.mark.app_config(PAGE_CACHE_SECONDS=300)
+def test_signed_in_member_sees_a_reply_and_its_notification_through_the_page_cache(
+    live_server, new_context, category
+):
+    """The author's own cached topic page gives way to a reply and its notification."""
+
+    def seed() -> tuple[str, str, str]:
+        author, replier = make_user(), make_user()
+        topic = make_topic(author=author, title="Cached for its author")
+        return author.email, replier.email, f"/t/{topic.id}-{topic.slug}"
+
+    author_email, replier_email, topic_path = live_server.run(seed)
+    author = new_context().new_page()
+    sign_in(author, live_server.url, author_email)
+    responses = [author.goto(live_server(topic_path)) for _ in range(3)]
+    assert all(response is not None for response in responses)
+    assert responses[-1].headers.get("x-page-cache") == "hit"  # type: ignore[union-attr]
+    expect(author.locator("#notification-count")).to_have_count(0)
+
+    replier = new_context().new_page()
+    sign_in(replier, live_server.url, replier_email)
+    replier.goto(live_server(topic_path))
+    form = _form_with(replier, "body")
+    form.locator("[name=body]").fill("A reply the author must see.")
+    _submit(form)
+    expect(replier.locator("#main")).to_contain_text("A reply the author must see.")
+
+    again = author.goto(live_server(topic_path))
+    assert again is not None and again.headers.get("x-page-cache") != "hit"
+    expect(author.locator("#main")).to_contain_text("A reply the author must see.")
+    expect(author.locator("#notification-count")).to_have_text("1")

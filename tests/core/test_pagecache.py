@@ -8,7 +8,7 @@ from flask import flash, render_template_string
 from flask_wtf import FlaskForm
 
 from app import create_app
-from app.core.pagecache import PageCacheMiddleware, cache_anonymous_page, page_cache
+from app.core.pagecache import PageCacheMiddleware, cache_page, page_cache
 from app.extensions import db as _db
 from app.forums.models import Topic, TopicRead
 from tests.factories import make_post, make_topic, make_user
@@ -40,25 +40,25 @@ def get(client, path: str):
 def pages(app):
     """Register small cached views on the test app (before its first request)."""
 
-    @cache_anonymous_page
+    @cache_page
     def topics_view():
         return _topics_page()
 
-    @cache_anonymous_page
+    @cache_page
     def token_view():
         return _topics_page(with_token=True)
 
-    @cache_anonymous_page
+    @cache_page
     def unused_form_view():
         FlaskForm()  # builds a CSRF token, as a reply form made for every visitor does
         return _topics_page()
 
-    @cache_anonymous_page
+    @cache_page
     def flash_view():
         flash("Saved.")
         return _topics_page()
 
-    @cache_anonymous_page
+    @cache_page
     def missing_view():
         return "nothing here", 404
 
@@ -164,7 +164,7 @@ def test_read_state_and_view_counts_do_not_invalidate(pages, client, topic):
     assert get(client, "/cached").headers["X-Page-Cache"] == "hit"
 
 
-def test_signed_in_user_never_gets_a_cached_page(pages, client, topic, login_as):
+def test_signed_in_member_never_gets_the_anonymous_page(pages, client, topic, login_as):
     anonymous = get(client, "/cached")
     get(client, "/cached")
     user = make_user(display_name="Signed In Sam")
@@ -172,17 +172,22 @@ def test_signed_in_user_never_gets_a_cached_page(pages, client, topic, login_as)
     get(client, "/cached")  # anonymous again: cached under the new generation
     login_as(user)
     signed_in = get(client, "/cached")
-    assert "X-Page-Cache" not in signed_in.headers
+    assert signed_in.headers.get("X-Page-Cache") != "hit"
     assert b"Signed In Sam" in signed_in.data
     assert signed_in.data != anonymous.data
 
 
-def test_signed_in_render_is_never_stored(pages, client, topic, login_as):
+def test_signed_in_render_is_never_shared_with_visitors(pages, client, topic, login_as):
     login_as(make_user(display_name="Private Pat"))
     _db.session.commit()
     get(client, "/cached")
     get(client, "/cached")
-    assert len(page_cache(pages)) == 0
+    login_as(None)
+    client.delete_cookie("session")
+    visitor = get(client, "/cached")
+    assert visitor.headers["X-Page-Cache"] == "miss"
+    assert b"Private Pat" not in visitor.data
+    assert len(page_cache(pages).anonymous) == 1
 
 
 def test_remember_cookie_bypasses_the_cache(pages, client, topic):
@@ -239,7 +244,7 @@ def test_query_string_is_part_of_the_key(pages, client, topic):
 
 
 def test_post_requests_are_never_cached(pages, client, topic):
-    pages.add_url_rule("/cached-post", "cached_post", cache_anonymous_page(lambda: "ok"), methods=["POST"])
+    pages.add_url_rule("/cached-post", "cached_post", cache_page(lambda: "ok"), methods=["POST"])
     client.post("/cached-post")
     assert len(page_cache(pages)) == 0
 
@@ -269,7 +274,7 @@ def test_zero_seconds_disables_the_cache(tmp_path):
         instance_path=str(tmp_path / "plain"),
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'plain.sqlite'}",
     )
-    plain.add_url_rule("/cached", "cached", cache_anonymous_page(lambda: "fresh"))
+    plain.add_url_rule("/cached", "cached", cache_page(lambda: "fresh"))
     client = plain.test_client()
     get(client, "/cached")
     response = get(client, "/cached")
@@ -287,8 +292,8 @@ def forum(app):
     """forums.latest and forums.topic with the cache applied (as views.py does)."""
     for endpoint in ("forums.latest", "forums.topic"):
         view = app.view_functions[endpoint]
-        if not getattr(view, "anonymous_page_cache", False):
-            app.view_functions[endpoint] = cache_anonymous_page(view)
+        if not getattr(view, "page_cache_applied", False):
+            app.view_functions[endpoint] = cache_page(view)
     topic = make_topic(title="Real forum topic", body="The **first** post.")
     _db.session.commit()
     return f"/t/{topic.id}-{topic.slug}", topic
@@ -331,6 +336,6 @@ def test_signed_in_member_gets_their_own_topic_page(forum, client, login_as):
     get(client, path)  # cached again under the new generation
     login_as(member)
     response = get(client, path)
-    assert "X-Page-Cache" not in response.headers
+    assert response.headers.get("X-Page-Cache") != "hit"
     assert b"Member Mo" in response.data
     assert b'name="csrf-token"' in response.data
