@@ -98,9 +98,10 @@ def _register_features(app: Flask) -> None:
     from app.chat import sockets as chat_sockets
     from app.chat.views import bp as chat_bp
     from app.directory import hooks as directory_hooks
-    from app.directory import network_hooks, referral_hooks
-    from app.directory.network_views import bp as network_bp
-    from app.directory.referral_views import bp as referrals_bp
+    from app.directory.network import hooks as network_hooks
+    from app.directory.network.views import bp as network_bp
+    from app.directory.referrals import hooks as referral_hooks
+    from app.directory.referrals.views import bp as referrals_bp
     from app.directory.views import bp as directory_bp
     from app.forums import cli as forums_cli
     from app.forums import hooks as forum_hooks

@@ -642,8 +642,8 @@ def seed_demo_command(posts: int, once: bool) -> None:
 
     added["Q&A questions"] = seed_qa_demo()
     # ---------------------------------------------------------------------------------
-    # --- referral demo data (owned by app/directory/referral_demo.py) -----------------
-    from app.directory.referral_demo import seed_referral_demo
+    # --- referral demo data (owned by app/directory/referrals/demo.py) -----------------
+    from app.directory.referrals.demo import seed_referral_demo
 
     added["referrals"] = seed_referral_demo()
     # ---------------------------------------------------------------------------------

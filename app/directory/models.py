@@ -149,7 +149,7 @@ class Connection(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     responded_at: Mapped[datetime | None] = mapped_column()
     # Set when the requester cancels a declined request during the cool-down: the row
-    # stays so cancelling cannot restart the clock (see directory/connections.py).
+    # stays so cancelling cannot restart the clock (see directory/network/connections.py).
     withdrawn_at: Mapped[datetime | None] = mapped_column()
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])

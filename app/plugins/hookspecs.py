@@ -236,7 +236,7 @@ def category_updated(category: Any, actor: Any) -> None:
     """A forum category (name, parent or access policies) was changed by an admin."""
 
 
-# --- referrals (app/directory/referrals.py) ------------------------------------------
+# --- referrals (app/directory/referrals/) -------------------------------------------
 
 
 @hookspec

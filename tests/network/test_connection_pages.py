@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from app.directory import connections
 from app.directory.models import Connection
+from app.directory.network import connections
 from app.extensions import db
 from tests.factories import make_user
 from tests.network.conftest import connection_rows, count, hide_member, notifications_for

@@ -7,8 +7,9 @@ import pytest
 
 from app.accounts.models import Anonymous
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.directory import connections
-from app.directory.connections import (
+from app.directory.models import Connection
+from app.directory.network import connections
+from app.directory.network.connections import (
     STATE_CONNECTED,
     STATE_INCOMING,
     STATE_NONE,
@@ -16,7 +17,6 @@ from app.directory.connections import (
     STATE_SELF,
     state_between,
 )
-from app.directory.models import Connection
 from app.extensions import db
 from tests.network.conftest import age_decline, connection_rows, count, notifications_for
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from app.accounts.models import Anonymous
 from app.core.db import utcnow
 from app.core.errors import Invalid, PermissionDenied
-from app.directory import activity, follows
 from app.directory.models import Follow
+from app.directory.network import activity, follows
 from app.extensions import db
 from app.forums.models import Post
 from app.qa.models import QAAcceptedAnswer, QACategory

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup
 
-from app.directory import connections, follows
+from app.directory.network import connections, follows
 from app.extensions import db
 from app.plugins import hookimpl, plugin_manager
 from app.qa import acceptance

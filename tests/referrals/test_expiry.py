@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import Conflict
-from app.directory import referral_lists, referrals
 from app.directory.models import Referral
-from app.directory.referral_history import referral_history
+from app.directory.referrals import lists as referral_lists
+from app.directory.referrals import services as referrals
+from app.directory.referrals.history import referral_history
 from app.extensions import db
 from tests.referrals.conftest import make_overdue, notifications_of, send
 

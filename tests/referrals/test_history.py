@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from app.core.errors import NotFound
-from app.directory import referrals
-from app.directory.referral_history import referral_history
+from app.directory.referrals import services as referrals
+from app.directory.referrals.history import referral_history
 from app.extensions import db
 from tests.referrals.conftest import make_overdue, send
 

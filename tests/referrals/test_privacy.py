@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.accounts import organizations
-from app.directory import referrals
+from app.directory.referrals import services as referrals
 from app.extensions import db
 from tests.referrals.conftest import notifications_of, send
 

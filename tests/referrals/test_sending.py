@@ -9,8 +9,8 @@ import pytest
 
 from app.core.db import utcnow
 from app.core.errors import Invalid, PermissionDenied
-from app.directory import referrals
 from app.directory.models import ReferralEvent
+from app.directory.referrals import services as referrals
 from app.extensions import db
 from tests.referrals.conftest import VALID, counts, notifications_of, send
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import Conflict, Invalid, PermissionDenied
-from app.directory import referrals
-from app.directory.shortlist import propose_shortlist
+from app.directory.referrals import services as referrals
+from app.directory.referrals.shortlist import propose_shortlist
 from app.extensions import db
 from tests.factories import make_org
 from tests.referrals.conftest import VALID, counts, notifications_of, send

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.directory import referrals
 from app.directory.models import Referral
+from app.directory.referrals import services as referrals
 from app.extensions import db
 from app.plugins import hookimpl, plugin_manager
 from tests.referrals.conftest import counts, notifications_of, send

@@ -161,7 +161,7 @@ def test_received_and_sent_tabs(world, client, login_as):
 
 
 def test_filtering_by_status(world, client, login_as):
-    from app.directory import referrals
+    from app.directory.referrals import services as referrals
 
     first = send(world.andy, "south", summary="First one")
     send(world.andy, "third", summary="Second one")
@@ -264,7 +264,7 @@ def test_declining_without_a_reason_is_a_400_form_error(world, referral, client,
 
 
 def test_winning_without_a_value_is_a_400_form_error(world, referral, client, login_as):
-    from app.directory import referrals
+    from app.directory.referrals import services as referrals
 
     referrals.accept(world.bob, referral)
     referrals.start_work(world.bob, referral)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.permissions import can
 from app.core.sanitize import plain_text
-from app.directory.follows import followed_ids
+from app.directory.network.follows import followed_ids
 from app.extensions import db
 from app.forums.categories import visible_category_ids
 from app.forums.models import Post, Topic

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from app.core.errors import Invalid
 from app.core.permissions import is_admin, require
 from app.directory.models import REFERRAL_STATES, Referral
-from app.directory.referral_notices import referral_path
-from app.directory.referrals import customer_visible, expire_overdue
+from app.directory.referrals.notices import referral_path
+from app.directory.referrals.services import customer_visible, expire_overdue
 from app.extensions import db
 
 PER_PAGE = 20

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from app.accounts.models import Organization
 from app.core.permissions import require
 from app.directory.models import REFERRAL_OPEN_STATES, Referral, ReferralEvent
-from app.directory.referrals import expire_overdue
+from app.directory.referrals.services import expire_overdue
 from app.extensions import db
 
 RECENT = 10

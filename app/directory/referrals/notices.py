@@ -86,7 +86,7 @@ def notify_side(referral: Referral, kind: str, actor: Any, side: str) -> int:
 def search_document(referral: Referral) -> dict:
     """The referral as a search document: summary, region, industry and specialisms,
     never the customer's name or the details; readable by both organizations' members
-    (``org:<id>``, see ``referral_hooks.search_principals``) and admins."""
+    (``org:<id>``, see ``hooks.search_principals``) and admins."""
     body = "\n".join(
         part
         for part in (

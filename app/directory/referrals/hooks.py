@@ -26,7 +26,7 @@ def search_principals(actor: Any) -> list[str]:
 def search_documents(since: Any) -> list[dict]:
     """Every referral (changed after ``since``) for a rebuild of the index."""
     from app.directory.models import Referral
-    from app.directory.referral_notices import search_document
+    from app.directory.referrals.notices import search_document
     from app.extensions import db
 
     query = sa.select(Referral).order_by(Referral.id)
@@ -69,7 +69,7 @@ def register_cli(cli: Any) -> None:
     @referrals_group.command("expire")
     def expire_command() -> None:
         """Expire referrals still waiting for an answer after their expiry date."""
-        from app.directory.referrals import expire_overdue
+        from app.directory.referrals.services import expire_overdue
         from app.extensions import db
 
         count = expire_overdue()

@@ -5,7 +5,7 @@ A referral is visible only to the members of its two organizations and to admins
 everyone else gets a 404, as if it did not exist. The recipient side accepts or
 declines and reports progress, the sender side may withdraw, admins only look. Every
 step appends a ``ReferralEvent`` (the timeline both sides see) and tells the other side
-(see ``referral_notices``). Overdue referrals expire lazily when read and through
+(see ``notices``). Overdue referrals expire lazily when read and through
 ``flask referrals expire``.
 """
 
@@ -23,10 +23,10 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_admin, require
 from app.core.sanitize import render_markdown
-from app.directory import referral_input as clean
 from app.directory.models import Referral, ReferralEvent
-from app.directory.referral_notices import announce
-from app.directory.shortlist import SHORTLIST_MAX
+from app.directory.referrals import checks as clean
+from app.directory.referrals.notices import announce
+from app.directory.referrals.shortlist import SHORTLIST_MAX
 from app.extensions import db
 
 MAX_ID = 2**31 - 1
