@@ -26,14 +26,14 @@ def _topics_page(with_token: bool = False) -> str:
     return render_template_string(PAGE, topics=topics, with_token=with_token)
 
 
-def get(client, path: str):
+def get(client, path: str, **kwargs):
     """One request in its own app context, as in production.
 
     The ``app`` fixture keeps an app context open for the whole test, and requests
     would share its ``g`` (the loaded user, the CSRF token) without this.
     """
     with client.application.app_context():
-        return client.get(path)
+        return client.get(path, **kwargs)
 
 
 @pytest.fixture
@@ -68,13 +68,6 @@ def pages(app):
     app.add_url_rule("/cached-flash", "cached_flash", flash_view)
     app.add_url_rule("/cached-missing", "cached_missing", missing_view)
     return app
-
-
-@pytest.fixture
-def topic(app):
-    topic = make_topic(title="Cached topic")
-    _db.session.commit()
-    return topic
 
 
 def test_second_anonymous_request_is_served_from_the_cache(pages, client, topic):

@@ -14,6 +14,7 @@ from app.extensions import db as _db
 from app.forums.models import Topic, TopicRead
 from app.notifications.models import Notification
 from app.notifications.services import mark_all_read
+from tests.core.test_pagecache import get
 from tests.factories import make_post, make_topic, make_user
 
 pytestmark = pytest.mark.app_config(PAGE_CACHE_SECONDS=300)
@@ -24,12 +25,6 @@ PAGE = """{% extends "base.html" %}{% block content %}
 {% endfor %}</ul>
 {% if current_user.is_authenticated %}<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">{% endif %}
 {% endblock %}"""
-
-
-def get(client, path: str, **kwargs):
-    """One request in its own app context, as in production (see test_pagecache)."""
-    with client.application.app_context():
-        return client.get(path, **kwargs)
 
 
 def _page() -> str:
@@ -61,28 +56,22 @@ def pages(app):
 
 
 @pytest.fixture
-def topic(app):
-    topic = make_topic(title="Cached topic")
-    _db.session.commit()
-    return topic
-
-
-@pytest.fixture
 def member(app):
     user = make_user(display_name="Member Mia")
     _db.session.commit()
     return user
 
 
-def _signed_in(client, login_as, user):
-    """Sign in and settle the session (the first request marks it non-fresh)."""
-    login_as(user)
-    get(client, "/mine")
+def _login(client, user):
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+    get(client, "/mine")  # settles the session
     return client
 
 
-def test_second_request_is_served_from_the_members_own_entry(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_second_request_is_served_from_the_members_own_entry(pages, client, topic, member):
+    _login(client, member)
     first = get(client, "/mine")
     second = get(client, "/mine")
     assert first.headers["X-Page-Cache"] == "miss"
@@ -91,10 +80,8 @@ def test_second_request_is_served_from_the_members_own_entry(pages, client, topi
     assert b"Member Mia" in second.data
 
 
-def test_hit_is_answered_before_flask_runs_with_the_first_renders_headers(
-    pages, client, topic, member, login_as
-):
-    _signed_in(client, login_as, member)
+def test_hit_is_answered_before_flask_runs_with_the_first_renders_headers(pages, client, topic, member):
+    _login(client, member)
     before = len(pages.flask_requests)
     fresh = get(client, "/mine")
     cached = get(client, "/mine")
@@ -105,7 +92,7 @@ def test_hit_is_answered_before_flask_runs_with_the_first_renders_headers(
     assert "Set-Cookie" not in cached.headers
 
 
-def test_another_member_never_gets_the_first_members_page(pages, app, topic, member, login_as):
+def test_another_member_never_gets_the_first_members_page(pages, app, topic, member):
     other = make_user(display_name="Other Otto")
     _db.session.commit()
     mia = _login(app.test_client(), member)
@@ -120,16 +107,8 @@ def test_another_member_never_gets_the_first_members_page(pages, app, topic, mem
     assert b"Member Mia" not in response.data
 
 
-def _login(client, user):
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-    get(client, "/mine")  # settles the session
-    return client
-
-
-def test_a_different_browser_or_address_is_a_different_entry(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_a_different_browser_or_address_is_a_different_entry(pages, client, topic, member):
+    _login(client, member)
     get(client, "/mine")
     assert get(client, "/mine").headers["X-Page-Cache"] == "hit"
     other_agent = get(client, "/mine", headers={"User-Agent": "Another browser"})
@@ -138,8 +117,8 @@ def test_a_different_browser_or_address_is_a_different_entry(pages, client, topi
     assert other_address.headers.get("X-Page-Cache") != "hit"
 
 
-def test_shared_write_invalidates_signed_in_entries(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_shared_write_invalidates_signed_in_entries(pages, client, topic, member):
+    _login(client, member)
     assert b"Cached topic (1)" in get(client, "/mine").data
     make_post(topic=_db.session.get(Topic, topic.id))
     _db.session.commit()
@@ -148,7 +127,7 @@ def test_shared_write_invalidates_signed_in_entries(pages, client, topic, member
     assert b"Cached topic (2)" in response.data
 
 
-def test_members_own_read_marker_invalidates_only_their_entry(pages, app, topic, member, login_as):
+def test_members_own_read_marker_invalidates_only_their_entry(pages, app, topic, member):
     other = make_user()
     _db.session.commit()
     mia, otto = _login(app.test_client(), member), _login(app.test_client(), other)
@@ -164,8 +143,8 @@ def test_members_own_read_marker_invalidates_only_their_entry(pages, app, topic,
     assert get(app.test_client(), "/mine").headers["X-Page-Cache"] == "hit"
 
 
-def test_new_notification_updates_the_header_count(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_new_notification_updates_the_header_count(pages, client, topic, member):
+    _login(client, member)
     before = get(client, "/mine")
     assert b'id="notification-count"' not in before.data
     _db.session.add(Notification(user_id=member.id, kind="mention", message="You were mentioned", url="/"))
@@ -175,10 +154,10 @@ def test_new_notification_updates_the_header_count(pages, client, topic, member,
     assert b'id="notification-count">1<' in after.data
 
 
-def test_bulk_statement_naming_its_member_invalidates_them(pages, client, topic, member, login_as):
+def test_bulk_statement_naming_its_member_invalidates_them(pages, client, topic, member):
     _db.session.add(Notification(user_id=member.id, kind="mention", message="You were mentioned", url="/"))
     _db.session.commit()
-    _signed_in(client, login_as, member)
+    _login(client, member)
     assert b'id="notification-count">1<' in get(client, "/mine").data
     mark_all_read(member)
     _db.session.commit()
@@ -198,8 +177,8 @@ def test_bulk_statement_without_members_invalidates_every_viewer_but_not_visitor
     assert get(visitor, "/mine").headers["X-Page-Cache"] == "hit"
 
 
-def test_rolled_back_member_write_keeps_the_entry(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_rolled_back_member_write_keeps_the_entry(pages, client, topic, member):
+    _login(client, member)
     get(client, "/mine")
     _db.session.add(TopicRead(user_id=member.id, topic_id=topic.id, last_read_post_number=1))
     _db.session.flush()
@@ -207,10 +186,8 @@ def test_rolled_back_member_write_keeps_the_entry(pages, client, topic, member, 
     assert get(client, "/mine").headers["X-Page-Cache"] == "hit"
 
 
-def test_write_inside_a_savepoint_bumps_only_when_the_outer_transaction_commits(
-    pages, client, topic, member, login_as
-):
-    _signed_in(client, login_as, member)
+def test_write_inside_a_savepoint_bumps_only_when_the_outer_transaction_commits(pages, client, topic, member):
+    _login(client, member)
     get(client, "/mine")
     cache = page_cache(pages)
     before = cache.generation()
@@ -246,16 +223,16 @@ def test_suspension_ends_the_members_cached_pages(pages, app, topic, member):
     assert b"Member Mia" not in response.data
 
 
-def test_view_that_changes_the_session_is_not_stored(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_view_that_changes_the_session_is_not_stored(pages, client, topic, member):
+    _login(client, member)
     get(client, "/touches-session")
     response = get(client, "/touches-session")
     assert response.headers.get("X-Page-Cache") != "hit"
     assert len(page_cache(pages).viewers) == 0
 
 
-def test_pending_flash_is_shown_not_served_from_the_cache(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_pending_flash_is_shown_not_served_from_the_cache(pages, client, topic, member):
+    _login(client, member)
     get(client, "/mine")
     with client.session_transaction() as sess:
         sess["_flashes"] = [("info", "Saved your reply.")]
@@ -266,8 +243,8 @@ def test_pending_flash_is_shown_not_served_from_the_cache(pages, client, topic, 
 
 
 @pytest.mark.app_config(PAGE_CACHE_SIGNED_IN=False)
-def test_signed_in_caching_can_be_turned_off(pages, client, topic, member, login_as):
-    _signed_in(client, login_as, member)
+def test_signed_in_caching_can_be_turned_off(pages, client, topic, member):
+    _login(client, member)
     get(client, "/mine")
     assert "X-Page-Cache" not in get(client, "/mine").headers
     assert len(page_cache(pages).viewers) == 0
