@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db as _db
+from tests.factories import make_user
 
 _pg_ready: set[str] = set()
 _sqlite_template: list[Path] = []
@@ -184,3 +185,27 @@ def hostile() -> Path:
     from tests.hostile import _require
 
     return _require()
+
+
+# --- people with a staff role (areas that need other names define their own) ------------
+
+
+@pytest.fixture
+def mentor(db):
+    user = make_user(role="mentor", username="mira", display_name="Mira")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def moderator(db):
+    user = make_user(role="moderator", username="mod", display_name="Mod")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    user = make_user(role="admin", username="root", display_name="Root")
+    db.session.commit()
+    return user

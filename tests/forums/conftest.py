@@ -69,27 +69,6 @@ def other(db):
 
 
 @pytest.fixture
-def mentor(db):
-    user = make_user(role="mentor", username="mira", display_name="Mira")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def moderator(db):
-    user = make_user(role="moderator", username="mod", display_name="Mod")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def admin(db):
-    user = make_user(role="admin", username="root", display_name="Root")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def category(db):
     cat = make_category(name="General", slug="general")
     db.session.commit()

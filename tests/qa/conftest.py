@@ -104,27 +104,6 @@ def voter(db):
 
 
 @pytest.fixture
-def mentor(db):
-    user = make_user(role="mentor", username="mira", display_name="Mira")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def moderator(db):
-    user = make_user(role="moderator", username="mod", display_name="Mod")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def admin(db):
-    user = make_user(role="admin", username="root", display_name="Root")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def qa(db):
     category = make_qa_category(name="Q&A", slug="qa-cat")
     db.session.commit()
