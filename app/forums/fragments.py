@@ -122,7 +122,7 @@ def active_generation() -> Any:
     if generation is None:
         return None
     session = db.session
-    if session.new or session.dirty or session.deleted or session.info.get(pagecache._DIRTY_KEY):
+    if session.new or session.dirty or session.deleted or pagecache.has_pending_writes(session):
         return None
     return generation
 
