@@ -130,20 +130,23 @@ def search(
         return SearchResult(hits=[], total=0, facets={}, page=page, per_page=per_page, query=text)
     if cleaned.author_id == -1:
         return SearchResult(hits=[], total=0, facets={}, page=page, per_page=per_page, query=text)
-    result = get_backend().search(parsed, actor_principals(actor), cleaned, page, per_page, order)
+    categories = visible_categories(actor)
+    principals = actor_principals(actor, category_ids={c.id for c in categories})
+    result = get_backend().search(parsed, principals, cleaned, page, per_page, order)
     result.query = text
-    result.facets = _label_facets(actor, result.facets)
+    result.facets = _label_facets(categories, result.facets)
     return result
 
 
-def _label_facets(actor: Any, facets: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
-    """Facet values as ``{value: {"label", "count"}}``; unknown categories are dropped."""
+def _label_facets(visible: list[Any], facets: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+    """Facet values as ``{value: {"label", "count"}}``; categories not in ``visible``
+    (the actor's visible categories) are dropped."""
     labelled: dict[str, dict[str, Any]] = {}
     kinds = facets.get("kind") or {}
     labelled["kind"] = {
         k: {"label": KIND_LABELS.get(k, k.replace("_", " ").title()), "count": n} for k, n in kinds.items()
     }
-    categories = {str(c.id): c.name for c in visible_categories(actor)}
+    categories = {str(c.id): c.name for c in visible}
     labelled["category"] = {
         k: {"label": categories[k], "count": n}
         for k, n in (facets.get("category") or {}).items()

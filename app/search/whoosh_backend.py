@@ -1,13 +1,18 @@
 """Whoosh backend: a file index under ``instance/search/``, one writer at a time.
 
-Tuning that makes it fast enough (see bench/search.py):
+Tuning that makes it fast enough (see bench/search.py and bench/SEARCH.md):
 - one searcher per thread, kept open and reopened only when the index generation
   changed (a directory listing per query) instead of opening the index per query;
-- the permission filter is a set of readable document numbers per principal set,
-  built once per index generation and cached (a lookup per matching document);
-- facets are read from sortable columns; snippets are highlighted on the first
-  ``SNIPPET_SOURCE_CHARS`` characters only;
-- full rebuilds use a large ``limitmb`` and ``CLEAR`` merge in a single writer.
+- queries are answered with document-number sets, not Whoosh's collectors
+  (:mod:`app.search.whoosh_docsets`): matching, the permission filter (a cached set
+  per principal set), exact totals and facets are set operations, and only the
+  matches are scored (Whoosh's BM25F, same ranking);
+- patches to Whoosh's readers (:mod:`app.search.whoosh_patches`) make decoding
+  postings and writing segments cheaper;
+- snippets come from :mod:`app.search.highlighting` over the first
+  ``SNIPPET_SOURCE_CHARS`` characters of the body;
+- only what queries read is indexed (:func:`make_schema`); full rebuilds use a large
+  ``limitmb``, ``SEARCH_WRITER_PROCS`` writer processes and a ``CLEAR`` merge.
 
 Several processes writing at once: the writer waits for Whoosh's file lock
 (``timeout``) and the caller retries on :class:`whoosh.index.LockError`; the indexer
@@ -16,118 +21,68 @@ keeps the work in ``search_pending`` until a write succeeds, so nothing is lost.
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 import time
-import weakref
-from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight, index, sorting
+from whoosh import index, sorting
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.matching import ReadTooFar
-from whoosh.query import And, DateRange, Every, Or, Phrase, Query, Require, Term
+from whoosh.query import Every, Phrase
+from whoosh.util.times import datetime_to_long
 from whoosh.writing import CLEAR
 
+from app.search import whoosh_patches  # noqa: F401 - installs the reader patches
 from app.search.backend import FACET_FIELDS, IndexWriter, SearchBackend, hit_meta, plain_snippet
 from app.search.documents import Document
+from app.search.highlighting import snippet_html
 from app.search.querying import Filters, Hit, ParsedQuery, SearchResult
+from app.search.whoosh_docsets import IndexView, count_tags, count_values, date_bounds, top_indexes
 
 log = logging.getLogger("guildhall.search")
 SNIPPET_SOURCE_CHARS = 4000
 INDEX_NAME = "guildhall"
-ALLOWED_CACHE_SIZE = 64
-
-
-def _bisect_skip_to(self: W3LeafMatcher, targetid: int) -> None:
-    """``W3LeafMatcher.skip_to`` with a binary search inside the block.
-
-    whoosh-reloaded 2.7.5 steps through a block's ids one ``next()`` at a time; in an
-    AND of a rare and a common word that linear scan was most of a query's time.
-    Same contract: stop on the first id >= ``targetid`` (tests/search/test_whoosh_patch.py
-    checks it against the original on real postings).
-    """
-    if not self.is_active():
-        raise ReadTooFar
-    if targetid <= self.id():
-        return
-    if targetid > self.block_max_id():
-        self._skip_to_block(lambda: targetid > self.block_max_id())
-        if not self.is_active():
-            return
-    if self._ids is None:
-        self._read_ids()
-    index = bisect_left(self._ids, targetid, self._i)
-    if index >= self._blocklength:  # not expected: the block's max id is >= targetid
-        self._next_block()
-        return
-    self._i = index
-
-
-# Decoded posting blocks per open postings file, by offset. Segment files never change
-# once written, so a block decoded for one query serves the next; the weak key drops a
-# file's blocks when its searcher closes. Unpickling and delta-decoding blocks was the
-# largest cost left after the binary search.
-_BLOCKS: weakref.WeakKeyDictionary[Any, dict[int, tuple]] = weakref.WeakKeyDictionary()
-BLOCK_CACHE_SIZE = 20_000
-_original_read_data = W3LeafMatcher._read_data
-_original_read_ids = W3LeafMatcher._read_ids
-
-
-def _cached_read_data(self: W3LeafMatcher) -> None:
-    blocks = _BLOCKS.get(self._postfile)
-    if blocks is None:
-        blocks = _BLOCKS.setdefault(self._postfile, {})
-    cached = blocks.get(self._dataoffset)
-    if cached is None:
-        _original_read_data(self)
-        _original_read_ids(self)
-        if len(blocks) >= BLOCK_CACHE_SIZE:
-            blocks.clear()
-        cached = blocks[self._dataoffset] = (self._data, self._ids)
-    self._data, self._ids = cached
-
-
-def _cached_read_ids(self: W3LeafMatcher) -> None:
-    if self._data is None:
-        _cached_read_data(self)
-    else:
-        _original_read_ids(self)
-
-
-_original_skip_to = W3LeafMatcher.skip_to
-W3LeafMatcher.skip_to = _bisect_skip_to
-W3LeafMatcher._read_data = _cached_read_data
-W3LeafMatcher._read_ids = _cached_read_ids
+STEM_CACHE_SIZE = 50_000
 
 
 def make_schema() -> Schema:
+    """The schema of a new index.
+
+    Only what queries read is indexed: ``created`` is a column (date order, date
+    filters) with the datetime stored as ``created_at``, and ``kind``, ``category``,
+    ``organization`` are plain terms (facets are counted from their postings, see
+    ``whoosh_docsets``). Indexing ``created`` as a ``DATETIME`` added nine terms per
+    document, and the sortable columns a column write per field: together about a
+    fifth of a rebuild's CPU. Indexes created with the previous schema (``created`` a
+    ``DATETIME``, sortable facet columns) keep working: see :func:`_fields`.
+    """
     return Schema(
         key=ID(unique=True, stored=True),
-        kind=ID(stored=True, sortable=True),
+        kind=ID(stored=True),
         content=TEXT(analyzer=StemmingAnalyzer(cachesize=50_000), phrase=True),
         title=STORED,
         body=STORED,
         url=STORED,
         meta=STORED,
         principals=KEYWORD(scorable=False),
-        category=ID(sortable=True),
-        organization=ID(sortable=True),
+        category=ID,
+        organization=ID,
         author=ID,
         tag=KEYWORD(commas=True, lowercase=True, scorable=False, sortable=False),
-        created=DATETIME(stored=True, sortable=True),
+        created=COLUMN(NumericColumn("q", default=0)),
+        created_at=STORED,
     )
 
 
-def _fields(doc: Document) -> dict[str, Any]:
+def _fields(doc: Document, schema: Schema) -> dict[str, Any]:
+    """Whoosh fields for ``doc`` in the open index's ``schema`` (current or previous)."""
     fields: dict[str, Any] = {
         "key": doc.key,
         "kind": doc.kind,
@@ -137,8 +92,12 @@ def _fields(doc: Document) -> dict[str, Any]:
         "url": doc.url,
         "meta": doc.meta,
         "principals": " ".join(doc.principals),
-        "created": doc.created_at,
     }
+    if "created_at" in schema:
+        fields["created"] = datetime_to_long(doc.created_at)
+        fields["created_at"] = doc.created_at
+    else:  # an index created before the schema above: created is a DATETIME
+        fields["created"] = doc.created_at
     if doc.category_id is not None:
         fields["category"] = str(doc.category_id)
     if doc.organization_id is not None:
@@ -150,28 +109,17 @@ def _fields(doc: Document) -> dict[str, Any]:
     return fields
 
 
-class EscapingFormatter(highlight.Formatter):
-    """Escapes the text between and inside highlights: the snippet is safe HTML."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text, quote=True)
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=True) + "</mark>"
-
-
 class _Writer(IndexWriter):
     def __init__(self, writer: Any, rebuild: bool) -> None:
         self._writer = writer
         self._rebuild = rebuild
+        self._schema = writer.schema
 
     def upsert(self, doc: Document) -> None:
         if self._rebuild:
-            self._writer.add_document(**_fields(doc))
+            self._writer.add_document(**_fields(doc, self._schema))
         else:
-            self._writer.update_document(**_fields(doc))
+            self._writer.update_document(**_fields(doc, self._schema))
 
     def delete(self, key: str) -> None:
         if not self._rebuild:
@@ -190,6 +138,7 @@ class WhooshBackend(SearchBackend):
         self._local = threading.local()
         self._open_lock = threading.Lock()
         self._analyzer = make_schema()["content"].analyzer
+        self._stems: dict[str, str] = {}
 
     # --- index lifecycle -------------------------------------------------------------
 
@@ -268,59 +217,64 @@ class WhooshBackend(SearchBackend):
 
     # --- querying ----------------------------------------------------------------------
 
+    def _stem(self, word: str) -> str:
+        """The index form of one body token (``""`` for a stop word), cached."""
+        stem = self._stems.get(word)
+        if stem is None:
+            tokens = [t.text for t in self._analyzer(word, mode="query")]
+            stem = tokens[0] if len(tokens) == 1 else ""
+            if len(self._stems) >= STEM_CACHE_SIZE:
+                self._stems.clear()
+            self._stems[word] = stem
+        return stem
+
     def _tokens(self, words: list[str]) -> list[str]:
         return [t.text for word in words for t in self._analyzer(word, mode="query")]
 
-    def _content_query(self, parsed: ParsedQuery) -> Query | None:
-        parts: list[Query] = [Term("content", token) for token in dict.fromkeys(self._tokens(parsed.words))]
-        for phrase in parsed.phrases:
-            tokens = self._tokens(phrase)
-            if len(tokens) > 1:
-                parts.append(Phrase("content", tokens))
-            elif tokens:
-                parts.append(Term("content", tokens[0]))
-        if not parts:
-            return None
-        if len(parts) == 1:
-            return parts[0]
-        return Or(parts) if parsed.match_any else And(parts)
+    def _view(self) -> IndexView:
+        """This thread's decoded view of its current searcher (see ``whoosh_docsets``)."""
+        searcher = self._searcher()
+        view = getattr(self._local, "view", None)
+        if view is None or view.searcher is not searcher:
+            view = self._local.view = IndexView(searcher, str(self.directory.resolve()))
+        return view
 
-    def _allowed(self, searcher: Any, principals: list[str]) -> Any:
-        """Document numbers readable with ``principals``, cached per searcher generation.
-
-        Building the set walks the principals' postings once; reusing it makes the
-        permission check a set lookup per matching document.
-        """
-        cache = getattr(self._local, "allowed", None)
-        if cache is None or cache[0] is not searcher:
-            cache = (searcher, {})
-            self._local.allowed = cache
-        key = tuple(principals)
-        allowed = cache[1].get(key)
-        if allowed is None:
-            if len(cache[1]) >= ALLOWED_CACHE_SIZE:
-                cache[1].clear()
-            allowed = set(searcher.docs_for_query(Or([Term("principals", p) for p in principals])))
-            cache[1][key] = allowed
-        return allowed
-
-    def _restriction(self, principals: list[str], filters: Filters) -> Query | None:
-        parts: list[Query] = []
+    def _restriction(self, view: IndexView, filters: Filters) -> list[frozenset[int] | set[int]]:
+        """The filters as document sets, each to be intersected with the matches."""
+        parts: list[frozenset[int] | set[int]] = []
         if filters.kinds:
-            parts.append(Or([Term("kind", k) for k in filters.kinds]))
-        if filters.category_id is not None:
-            parts.append(Term("category", str(filters.category_id)))
-        if filters.organization_id is not None:
-            parts.append(Term("organization", str(filters.organization_id)))
-        if filters.author_id is not None:
-            parts.append(Term("author", str(filters.author_id)))
+            kinds = [view.docs("kind", k) for k in filters.kinds]
+            parts.append(kinds[0] if len(kinds) == 1 else set().union(*kinds))
+        for field, value in (
+            ("category", filters.category_id),
+            ("organization", filters.organization_id),
+            ("author", filters.author_id),
+        ):
+            if value is not None:
+                parts.append(view.docs(field, str(value)))
         if filters.tag:
-            parts.append(Term("tag", filters.tag.lower()))
-        if filters.date_from or filters.date_to:
-            parts.append(DateRange("created", filters.date_from, filters.date_to, endexcl=True))
+            parts.append(view.docs("tag", filters.tag.lower()))
+        return parts
+
+    def _content(self, view: IndexView, query: ParsedQuery) -> tuple[list[Any], list[str]] | None:
+        """The content parts as document sets, and the distinct terms that score them.
+
+        ``None`` when the query's words analyse to nothing (e.g. only stop words).
+        """
+        tokens = list(dict.fromkeys(self._tokens(query.words)))
+        parts: list[Any] = [view.weights(token).keys() for token in tokens]
+        scoring = list(tokens)
+        for phrase in query.phrases:
+            words = self._tokens(phrase)
+            if len(words) > 1:
+                searcher = view.searcher
+                parts.append(set(searcher.docs_for_query(Phrase("content", words))))
+            elif words:
+                parts.append(view.weights(words[0]).keys())
+            scoring.extend(w for w in words if w not in scoring)
         if not parts:
             return None
-        return parts[0] if len(parts) == 1 else And(parts)
+        return parts, scoring
 
     def search(
         self,
@@ -331,55 +285,52 @@ class WhooshBackend(SearchBackend):
         per_page: int,
         order: str,
     ) -> SearchResult:
-        content = self._content_query(query)
+        empty = SearchResult(hits=[], total=0, facets={}, page=page, per_page=per_page)
+        view = self._view()
+        content = None if query.empty else self._content(view, query)
         if content is None and not query.empty:
-            return SearchResult(hits=[], total=0, facets={}, page=page, per_page=per_page)
-        restriction = self._restriction(principals, filters)
-        if content is None:
-            final = Every() if restriction is None else And([Every(), restriction])
-        else:
-            final = content if restriction is None else Require(content, restriction)
-        groupedby = {
-            "kind": sorting.FieldFacet("kind", maptype=sorting.Count),
-            "category": sorting.FieldFacet("category", maptype=sorting.Count),
-            "organization": sorting.FieldFacet("organization", maptype=sorting.Count),
-        }
-        searcher = self._searcher()
-        if filters.tag or (filters.kinds and set(filters.kinds) <= {"question", "answer"}):
-            # Multi-valued facets cost a pass over every document in Whoosh: only
-            # count tags where they matter (Q&A searches), not for every query.
-            groupedby["tag"] = sorting.FieldFacet("tag", allow_overlap=True, maptype=sorting.Count)
-        allowed = self._allowed(searcher, principals)
+            return empty
+        allowed = view.allowed(principals)
         if not allowed:
-            # Whoosh treats an empty filter as "no filter": never pass one.
-            return SearchResult(hits=[], total=0, facets={}, page=page, per_page=per_page)
-        kwargs: dict[str, Any] = {"groupedby": groupedby, "terms": False, "filter": allowed}
+            return empty
+        sets: list[Any] = [allowed, *self._restriction(view, filters)]
+        if content is not None and query.match_any:
+            sets.append(set().union(*content[0]))
+        elif content is not None:
+            sets.extend(content[0])
+        sets.sort(key=len)
+        matched = set(sets[0])
+        for other in sets[1:]:
+            matched = matched & other  # C-level: iterates the smaller side
+            if not matched:
+                break
+        if matched and (filters.date_from or filters.date_to):
+            low, high = date_bounds(filters.date_from, filters.date_to)
+            created = view.created()
+            matched = {d for d in matched if low <= created[d] < high}
+        docs = sorted(matched)  # ascending: ties rank the lower document number first
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+        for name in ("kind", "category", "organization"):
+            facets[name] = count_values(view.column(name), docs)
+        if filters.tag or (filters.kinds and set(filters.kinds) <= {"question", "answer"}):
+            # Only Q&A documents carry tags: count them where they matter.
+            facets["tag"] = count_tags(view.tags(), docs)
+        limit = page * per_page
         if order == "date" or content is None:
-            kwargs["sortedby"] = sorting.FieldFacet("created", reverse=True)
-        results = searcher.search_page(final, page, pagelen=per_page, **kwargs)
-        inner = results.results
-        facets = {
-            name: {str(k): int(v) for k, v in inner.groups(name).items() if k} if name in groupedby else {}
-            for name in FACET_FIELDS
-        }
+            keys: list[float] | list[int] = list(map(view.created().__getitem__, docs))
+            scores = None
+        else:
+            keys = scores = view.scores(docs, content[1])
+        best = top_indexes(keys, limit)[(page - 1) * per_page :]
         terms = set(self._tokens(query.words + [w for p in query.phrases for w in p]))
-        hits = [self._hit(hit, terms) for hit in results]
-        return SearchResult(hits=hits, total=results.total, facets=facets, page=page, per_page=per_page)
+        searcher = view.searcher
+        hits = [self._hit(searcher.stored_fields(docs[i]), scores[i] if scores else 0.0, terms) for i in best]
+        return SearchResult(hits=hits, total=len(docs), facets=facets, page=page, per_page=per_page)
 
-    def _hit(self, hit: Any, terms: set[str]) -> Hit:
-        fields = hit.fields()
+    def _hit(self, fields: dict[str, Any], score: float, terms: set[str]) -> Hit:
         body = fields.get("body") or ""
-        snippet = ""
-        if terms and body:
-            snippet = highlight.highlight(
-                body,
-                terms,
-                self._analyzer,
-                highlight.ContextFragmenter(maxchars=240, surround=80),
-                EscapingFormatter(),
-                top=2,
-            )
-        created = fields.get("created")
+        snippet = snippet_html(body, terms, self._stem) if terms and body else ""
+        created = fields.get("created_at", fields.get("created"))
         return Hit(
             key=fields["key"],
             kind=fields.get("kind", ""),
@@ -387,7 +338,7 @@ class WhooshBackend(SearchBackend):
             url=fields.get("url", ""),
             snippet=snippet or plain_snippet(body),
             created_at=created if isinstance(created, datetime) else None,
-            score=float(hit.score or 0.0),
+            score=float(score),
             meta=hit_meta(fields.get("meta")),
         )
 

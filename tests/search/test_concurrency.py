@@ -39,3 +39,48 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     backend = WhooshBackend(tmp_path, {})
     assert backend.counts() == {"post": 2 * PER_PROCESS}
     backend.close()
+
+
+def test_threads_searching_while_the_index_changes_see_consistent_results(tmp_path):
+    """Each thread keeps its own searcher and decoded sets; a new index generation
+    replaces both, so a reader never mixes two generations' document numbers."""
+    import threading
+    from datetime import datetime
+
+    from app.search.querying import Filters, parse_user_query
+
+    backend = WhooshBackend(tmp_path, {})
+
+    def doc(n: int, word: str) -> Document:
+        return Document(key=f"post:{n}", kind="post", title="t", body=f"needle {word}", url="/",
+                        principals=["public"], created_at=datetime(2024, 1, 1))  # fmt: skip
+
+    with backend.writer(rebuild=True) as writer:
+        for n in range(50):
+            writer.upsert(doc(n, "before"))
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                result = backend.search(parse_user_query("needle"), ["public"], Filters(), 1, 50, "relevance")
+                assert result.total == 50 and sum(result.facets["kind"].values()) == 50
+                assert len({h.key for h in result.hits}) == 50
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    for n in range(50):
+        with backend.writer() as writer:
+            writer.upsert(doc(n, "after"))  # an update: the old version is deleted
+    stop.set()
+    for thread in readers:
+        thread.join(30)
+    assert not errors, errors[0]
+    after = backend.search(parse_user_query("after"), ["public"], Filters(), 1, 50, "relevance")
+    assert after.total == 50
+    assert backend.search(parse_user_query("before"), ["public"], Filters(), 1, 50, "relevance").total == 0
+    backend.close()

@@ -49,3 +49,30 @@ def test_ranked_search_with_headline_on_postgres(pg_app, db):
     result = services.search(author, "rebate")
     assert result.total == 2 and result.hits[0].title == "Rebate tiers"
     assert "<mark>" in result.hits[0].snippet
+
+
+@pytest.mark.app_config(SEARCH_BACKEND="postgres")
+def test_writes_leave_no_pending_gin_entries(pg_app, db):
+    """Every search scans GIN's pending list in full: writers merge it as they go."""
+    from datetime import datetime
+
+    from app.search.backend import get_backend
+    from app.search.documents import Document
+
+    backend = get_backend(pg_app)
+    backend.ensure_schema()
+    with backend.writer() as writer:
+        for n in range(1, 20):
+            writer.upsert(
+                Document(
+                    key=f"question:{n}",
+                    kind="question",
+                    title=f"Question {n}",
+                    body=f"needle body {n}",
+                    url=f"/q/{n}",
+                    principals=["public"],
+                    created_at=datetime(2024, 1, n),
+                )
+            )
+    pending = db.session.scalar(sa.text("SELECT gin_clean_pending_list('ix_search_document_tsv'::regclass)"))
+    assert pending == 0
