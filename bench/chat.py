@@ -16,6 +16,16 @@ WebSocket). One more client sends ``--messages`` messages, paced at ``--rate`` p
 second, each carrying its send time; every receiver records its receipt time. All
 processes share one clock (one machine), so latency = receipt − send. Deliveries/s =
 deliveries received / (last receipt − first send).
+
+Each case has two phases on the same connections. "saturated" is the run above: at
+40/s × 200 clients it offers 8,000 deliveries/s, more than this 2-core machine's
+reference serves, so its latency is mostly queueing. Once every receiver has all of
+it (and a quiet second), "unsaturated" sends ``--unsaturated-messages`` at
+``--unsaturated-rate`` (10/s: 2,000 deliveries/s at 200 clients), a load the reference
+carries with room to spare, so its p99 is the latency of the stack itself.
+"first-receipt" is each message's earliest receipt by any client: the server's
+handling plus one delivery. When it is close to the full latency, messages queued
+before the fan-out (in the handler), not in it.
 """
 
 from __future__ import annotations
@@ -24,11 +34,13 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import queue
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -134,27 +146,36 @@ def guildhall_data(tmp: Path, config: dict, clients: int) -> tuple[int, list[str
     return room_id, cookies
 
 
-def start_guildhall(config: dict, port: int, tmp: Path) -> subprocess.Popen:
+def start_guildhall(config: dict, port: int, tmp: Path, log: Path | None = None) -> subprocess.Popen:
     args = ", ".join(f"{key}={value!r}" for key, value in config.items())
     env = dict(os.environ, GUILDHALL_INSTANCE=str(tmp / "instance"))
     env.pop("FLASK_APP", None)
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
     return subprocess.Popen(
         [FLASK, "--app", f'app:create_app("development", {args})', "run-server", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out,
+        stderr=out,
     )
 
 
 # --- clients ---------------------------------------------------------------------------
 
 
-def receivers(urls: list[str], cookies: list[str], expected: int, ready, results, stop) -> None:
-    """One worker process holding several receiving clients."""
+def receivers(urls: list[str], cookies: list[str], phases: list[int], ready, progress, results, stop) -> None:
+    """One worker process holding several receiving clients.
+
+    ``phases`` is the number of messages sent in each phase; a message's body is
+    ``"<phase>:<index>:<send time>"``. The worker tells ``progress`` when its clients
+    have every message of a phase, so the sender can start the next one on a drained
+    server.
+    """
     import socketio
 
-    received: list[tuple[float, float]] = []
+    received: list[tuple[int, float, float]] = []
+    counts = [0] * len(phases)
+    lock = threading.Lock()
     clients = []
     for url, cookie in zip(urls, cookies, strict=True):
         client = socketio.Client(reconnection=False)
@@ -162,10 +183,17 @@ def receivers(urls: list[str], cookies: list[str], expected: int, ready, results
         def on_message(data):
             now = time.time()
             try:
-                sent = float(str(data["body"]).split(":", 1)[1])
-            except (KeyError, IndexError, ValueError):
+                phase, _, sent = str(data["body"]).split(":", 2)
+                phase_index, sent_at = int(phase), float(sent)
+            except (KeyError, ValueError):
                 return
-            received.append((sent, now))
+            if not 0 <= phase_index < len(phases):
+                return
+            with lock:
+                received.append((phase_index, sent_at, now))
+                counts[phase_index] += 1
+                if counts[phase_index] == phases[phase_index] * len(clients):
+                    progress.put(phase_index)
 
         client.on("new_message", on_message, namespace=NS)
         client.connect(
@@ -173,20 +201,25 @@ def receivers(urls: list[str], cookies: list[str], expected: int, ready, results
         )
         clients.append(client)
     ready.put(len(clients))
-    deadline = time.monotonic() + 120
-    while len(received) < expected * len(clients) and time.monotonic() < deadline and not stop.is_set():
+    deadline = time.monotonic() + 120 * len(phases)
+    while len(received) < sum(phases) * len(clients) and time.monotonic() < deadline and not stop.is_set():
         time.sleep(0.05)
     results.put(received)
     for client in clients:
         client.disconnect()
 
 
-def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, args) -> dict:
-    """Connect ``clients`` receivers across ``args.workers`` processes, then send."""
+def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, args) -> list[dict]:
+    """Connect ``clients`` receivers across ``args.workers`` processes, then send each
+    phase on the same connections: first the saturating ``--rate``, then (unless 0)
+    ``--unsaturated-rate``, once every receiver has the first phase's messages."""
     import socketio
 
+    phases = [(args.rate, args.messages)]
+    if args.unsaturated_rate:
+        phases.append((args.unsaturated_rate, args.unsaturated_messages))
     ctx = mp.get_context("spawn")
-    ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    ready, progress, results, stop = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event()
     workers = []
     per = [list(range(i, clients, args.workers)) for i in range(args.workers)]
     for indexes in per:
@@ -197,34 +230,27 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
             args=(
                 [urls[i % len(urls)] for i in indexes],
                 [cookies[i + 1] for i in indexes],
-                args.messages,
+                [count for _, count in phases],
                 ready,
+                progress,
                 results,
                 stop,
             ),
         )
         proc.start()
         workers.append(proc)
+    drained: list[bool] = []
     try:
         connected = sum(ready.get(timeout=180) for _ in workers)
         assert connected == clients
         sender = socketio.Client(reconnection=False)
         sender.connect(urls[0], headers={"Cookie": cookies[0]}, namespaces=[NS], transports=["websocket"])
         time.sleep(1)  # let presence chatter settle
-        interval = 1 / args.rate
-        start = time.time()
-        for i in range(args.messages):
-            target = start + i * interval
-            delay = target - time.time()
-            if delay > 0:
-                time.sleep(delay)
-            payload = {
-                "channel_id": room_id,
-                "body": f"{i}:{time.time():.6f}",
-                "client_id": f"b{uuid.uuid4().hex}",
-            }
-            sender.emit("send", payload, namespace=NS)
-        samples: list[tuple[float, float]] = []
+        for phase, (rate, count) in enumerate(phases):
+            _send(sender, room_id, phase, rate, count)
+            drained.append(_wait_for_phase(progress, phase, len(workers)))
+            time.sleep(1)  # a quiet second between phases
+        samples: list[tuple[int, float, float]] = []
         for _ in workers:
             samples.extend(results.get(timeout=180))
         sender.disconnect()
@@ -234,21 +260,77 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.terminate()
+    return [
+        _summary([(sent, now) for p, sent, now in samples if p == phase], clients, rate, count)
+        | {"phase": "saturated" if phase == 0 else "unsaturated", "drained": drained[phase]}
+        for phase, (rate, count) in enumerate(phases)
+    ]
+
+
+def _send(sender, room_id: int, phase: int, rate: float, count: int) -> None:
+    """Send ``count`` messages paced at ``rate`` per second (on schedule, not after
+    each other: a late send does not push the next ones back)."""
+    interval = 1 / rate
+    start = time.time()
+    for i in range(count):
+        delay = start + i * interval - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        payload = {
+            "channel_id": room_id,
+            "body": f"{phase}:{i}:{time.time():.6f}",
+            "client_id": f"b{uuid.uuid4().hex}",
+        }
+        sender.emit("send", payload, namespace=NS)
+
+
+def _wait_for_phase(progress, phase: int, workers: int, timeout: float = 120) -> bool:
+    """Wait until every worker has all of ``phase``'s messages; False on time-out."""
+    deadline = time.monotonic() + timeout
+    done = 0
+    while done < workers:
+        try:
+            if progress.get(timeout=max(0.1, deadline - time.monotonic())) == phase:
+                done += 1
+        except queue.Empty:
+            return False
+    return True
+
+
+def _summary(samples: list[tuple[float, float]], clients: int, rate: float, count: int) -> dict:
+    expected = clients * count
+    if not samples:
+        return {"clients": clients, "rate": rate, "expected": expected, "delivered": 0}
     latencies = sorted((now - sent) * 1000 for sent, now in samples)
     first = min(sent for sent, _ in samples)
     last = max(now for _, now in samples)
+    # Per message, its first receipt anywhere: the server's handling time plus one
+    # delivery. When this grows over a run, messages queue before the fan-out does.
+    first_receipt: dict[float, float] = {}
+    for sent, now in samples:
+        first_receipt[sent] = min(now, first_receipt.get(sent, now))
+    handling = sorted((now - sent) * 1000 for sent, now in first_receipt.items())
     return {
         "clients": clients,
-        "expected": clients * args.messages,
+        "rate": rate,
+        "expected": expected,
         "delivered": len(samples),
         "p50_ms": round(statistics.median(latencies), 1),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+        "p99_ms": _percentile(latencies, 99),
         "max_ms": round(latencies[-1], 1),
+        "first_p50_ms": _percentile(handling, 50),
+        "first_p99_ms": _percentile(handling, 99),
         "deliveries_per_s": round(len(samples) / (last - first)),
+        "offered_per_s": round(clients * rate),
     }
 
 
-def bench_setup(setup: str, clients: int, args) -> dict:
+def _percentile(ordered: list[float], pct: float) -> float:
+    """Nearest-rank percentile of an already sorted list (what the earlier runs used)."""
+    return round(ordered[max(0, int(len(ordered) * pct / 100) - 1)], 1)
+
+
+def bench_setup(setup: str, clients: int, args) -> list[dict]:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         procs: list[subprocess.Popen] = []
@@ -267,15 +349,16 @@ def bench_setup(setup: str, clients: int, args) -> dict:
                 cookies = ["x=1"] * (clients + 1)
                 room_id = 0
             else:
-                queue = args.redis if setup == "guildhall-2" else None
-                config = guildhall_config(tmp, queue)
+                message_queue = args.redis if setup == "guildhall-2" else None
+                config = guildhall_config(tmp, message_queue)
                 room_id, cookies = guildhall_data(tmp, config, clients)
                 ports = [free_port() for _ in range(2 if setup == "guildhall-2" else 1)]
-                procs.extend(start_guildhall(config, port, tmp) for port in ports)
+                log = Path(args.server_log) if args.server_log else None
+                procs.extend(start_guildhall(config, port, tmp, log) for port in ports)
                 urls = [f"http://127.0.0.1:{port}" for port in ports]
             for url in urls:
                 wait_healthy(url + "/healthz")
-            result = run_case(urls, cookies, room_id, clients, args)
+            results = run_case(urls, cookies, room_id, clients, args)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -284,8 +367,7 @@ def bench_setup(setup: str, clients: int, args) -> dict:
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-    result["setup"] = setup
-    return result
+    return [result | {"setup": setup} for result in results]
 
 
 def main() -> None:
@@ -295,11 +377,24 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--setups", nargs="+", default=["reference", "guildhall-1", "guildhall-2"])
     parser.add_argument("--messages", type=int, default=100, help="messages sent per case")
-    parser.add_argument("--rate", type=float, default=40, help="messages per second from the sender")
+    parser.add_argument(
+        "--rate", type=float, default=40, help="messages per second from the sender (saturated phase)"
+    )
+    parser.add_argument(
+        "--unsaturated-rate",
+        type=float,
+        default=10,
+        help="then, on the same connections, a phase at this rate (0: skip it); "
+        "10/s x 200 clients = 2,000 deliveries/s, well below the reference's capacity here",
+    )
+    parser.add_argument(
+        "--unsaturated-messages", type=int, default=100, help="messages sent in the unsaturated phase"
+    )
     parser.add_argument("--workers", type=int, default=10, help="receiver processes")
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--reference-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print JSON lines only")
+    parser.add_argument("--server-log", help="append Guildhall servers' output to this file")
     args = parser.parse_args()
     if args.reference_server:
         reference_server(args.reference_server)
@@ -307,15 +402,20 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()}, cpus: {os.cpu_count()}", flush=True)
     for clients in args.clients:
         for setup in args.setups:
-            result = bench_setup(setup, clients, args)
-            print(json.dumps(result) if args.json else _row(result), flush=True)
+            for result in bench_setup(setup, clients, args):
+                print(json.dumps(result) if args.json else _row(result), flush=True)
     print(f"load average after: {os.getloadavg()}", flush=True)
 
 
 def _row(r: dict) -> str:
+    if not r["delivered"]:
+        return f"{r['setup']:<12} clients={r['clients']:<4} rate={r['rate']:g}/s delivered=0/{r['expected']}"
     return (
-        f"{r['setup']:<12} clients={r['clients']:<4} delivered={r['delivered']}/{r['expected']} "
-        f"p50={r['p50_ms']}ms p99={r['p99_ms']}ms max={r['max_ms']}ms deliveries/s={r['deliveries_per_s']}"
+        f"{r['setup']:<12} clients={r['clients']:<4} rate={r['rate']:g}/s "
+        f"delivered={r['delivered']}/{r['expected']} p50={r['p50_ms']}ms p99={r['p99_ms']}ms "
+        f"max={r['max_ms']}ms first-receipt p50={r['first_p50_ms']}ms p99={r['first_p99_ms']}ms "
+        f"deliveries/s={r['deliveries_per_s']} (offered {r['offered_per_s']})"
+        + ("" if r["drained"] else " NOT DRAINED")
     )
 
 

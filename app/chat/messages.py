@@ -8,16 +8,19 @@ rolled-back write is never seen by anyone.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.accounts.models import User
 from app.chat import channels
-from app.chat.models import ChatChannel, ChatMessage
+from app.chat.models import ChatChannel, ChatMembership, ChatMessage
 from app.core.db import after_commit, utcnow
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, require
 from app.core.sanitize import plain_text, render_markdown
 from app.extensions import db
@@ -28,6 +31,8 @@ CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 HISTORY_DEFAULT = 50
 HISTORY_MAX = 100
 CATCH_UP_MAX = 500
+# INSERT constructs that know ON CONFLICT DO NOTHING, by dialect name.
+_UPSERT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def serialize(message: ChatMessage) -> dict:
@@ -78,6 +83,19 @@ def _broadcast(event: str, payload: dict) -> None:
     after_commit(db.session, lambda: live.emit_to_channel(event, payload, payload["channel_id"]))
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A message that passed every check and is rendered, but is not stored yet."""
+
+    author_id: int
+    channel: ChatChannel
+    body: str
+    client_id: str | None
+    html: str
+    mentioned: list[User]
+    joins: bool  # posting into this public room makes the author a member first
+
+
 def post_message(
     actor: Any, channel: ChatChannel, body: Any, client_id: Any = None
 ) -> tuple[ChatMessage, bool]:
@@ -86,36 +104,129 @@ def post_message(
     Returns ``(message, created)``: a resend with a client id already used by this
     author returns the stored message and broadcasts nothing new.
     """
+    return store_message(actor, prepare_message(actor, channel, body, client_id))
+
+
+def prepare_message(actor: Any, channel: ChatChannel, body: Any, client_id: Any = None) -> Draft:
+    """Check and render a message without writing anything.
+
+    Split from :func:`store_message` so that a server serialising its writes (the
+    socket namespace does) keeps the Markdown work outside that queue, and refuses an
+    outsider before rendering anything.
+    """
     body = _clean_body(body)
     client_id = _clean_client_id(client_id)
-    if client_id is not None:
-        existing = _by_client_id(actor, client_id)
-        if existing is not None:
-            return _same_message(existing, channel), False
-    if channel.kind == "public" and can(actor, "chat.join", channel) and not channel.has_member(actor.id):
-        channels.join_channel(actor, channel)
-    require(actor, "chat.post", channel, hide=True)
+    joins = False
+    if not can(actor, "chat.post", channel):
+        # Posting into a public room joins it; anything else stays refused (and hidden).
+        joins = channel.kind == "public" and can(actor, "chat.join", channel)
+        if not joins:
+            require(actor, "chat.post", channel, hide=True)
     html, mentioned = _render(body)
-    message = ChatMessage(
-        channel_id=channel.id, author_id=actor.id, client_id=client_id, body=body, body_html=html
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:
-        # Two resends raced: the other one stored it; answer with that one.
-        existing = _by_client_id(actor, client_id) if client_id else None
-        if existing is None:
-            raise
+    return Draft(actor.id, channel, body, client_id, html, mentioned, joins)
+
+
+def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
+    """Write a prepared message and broadcast it after commit.
+
+    On SQLite and PostgreSQL that is one INSERT, guarded by the author's membership
+    in the same statement and settling a resend through the unique client id, and
+    one UPDATE of the sender's read marker. Each statement is a point where this
+    thread hands the GIL to the delivery threads of a busy room, so there are as few
+    as the rules allow. The guard matters because a draft may wait in a write queue:
+    an author removed meanwhile stores nothing (``NotFound``, as for any outsider).
+    """
+    if actor.id != draft.author_id:
+        raise PermissionDenied()  # a draft is only ever stored as its own author's
+    channel = draft.channel
+    if draft.joins:
+        channels.join_channel(actor, channel)
+        require(actor, "chat.post", channel, hide=True)  # as a member now, by every rule
+    message = _insert(actor, channel, draft.client_id, draft.body, draft.html)
+    if message is None:
+        # A resend (or a racing twin of it), or an author who is no longer a member.
+        existing = _by_client_id(actor, draft.client_id) if draft.client_id else None
+        if existing is None or not channel.has_member(actor.id):
+            raise NotFound()
         return _same_message(existing, channel), False
-    membership = channel.membership_of(actor.id)
-    if membership is not None:
-        membership.last_read_message_id = max(membership.last_read_message_id, message.id)
-    _notify_mentions(actor, channel, message, mentioned)
+    # The sender has read their own message. A Core UPDATE: the membership row the
+    # permission check loaded is not needed again, and this event's session ends at
+    # the commit (which expires it) right after.
+    memberships = ChatMembership.__table__
+    db.session.execute(
+        sa.update(memberships)
+        .where(
+            memberships.c.channel_id == channel.id,
+            memberships.c.user_id == actor.id,
+            memberships.c.removed_at.is_(None),
+            memberships.c.last_read_message_id < message.id,
+        )
+        .values(last_read_message_id=message.id)
+    )
+    _notify_mentions(actor, channel, message, draft.mentioned)
     db.session.flush()
     _broadcast("new_message", serialize(message))
     return message, True
+
+
+def _insert(
+    actor: Any, channel: ChatChannel, client_id: str | None, body: str, html: str
+) -> ChatMessage | None:
+    """INSERT the message if its author is a member of the room and has not used
+    ``client_id`` yet; None otherwise.
+
+    Where the database can "do nothing on conflict" (SQLite, PostgreSQL) this is one
+    statement, ``INSERT … SELECT <values> WHERE EXISTS (<current membership>) ON
+    CONFLICT DO NOTHING``: no lookup before it, no SAVEPOINT, two racing resends still
+    store one row, and the membership holds at the instant of the write. It yields
+    only the new id (half the CPU of an ORM upsert returning the entity); the row is
+    then known column for column, so the session adopts it as loaded
+    (``make_transient_to_detached``) without reading it back. Other databases take
+    the ORM path: ``require`` first, then a SAVEPOINT catching the duplicate.
+    """
+    values = {
+        "channel_id": channel.id,
+        "author_id": actor.id,
+        "client_id": client_id,
+        "body": body,
+        "body_html": html,
+        "created_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    upsert = _UPSERT_INSERTS.get(dialect)
+    if upsert is None:
+        require(actor, "chat.post", channel, hide=True)
+        message = ChatMessage(**values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+                db.session.flush()
+        except IntegrityError:
+            return None
+        return message
+    table = ChatMessage.__table__
+    memberships = ChatMembership.__table__
+    is_member = sa.exists().where(
+        memberships.c.channel_id == channel.id,
+        memberships.c.user_id == actor.id,
+        memberships.c.removed_at.is_(None),
+    )
+    row = sa.select(*(sa.literal(value, table.c[name].type) for name, value in values.items()))
+    statement = upsert(table).from_select(list(values), row.where(is_member))
+    statement = statement.on_conflict_do_nothing(index_elements=["author_id", "client_id"])
+    if dialect == "sqlite":
+        # The row id comes with the statement (sqlite3's lastrowid): no RETURNING row
+        # to step through. rowcount 0: not a member, or the conflict kept the old row.
+        result = db.session.execute(statement)
+        message_id = result.lastrowid if result.rowcount == 1 else None
+    else:
+        message_id = db.session.execute(statement.returning(table.c.id)).scalar_one_or_none()
+    if message_id is None:
+        return None
+    message = ChatMessage(id=message_id, edited_at=None, deleted_at=None, deleted_by_id=None, **values)
+    make_transient_to_detached(message)
+    db.session.add(message)
+    return message
 
 
 def _by_client_id(actor: Any, client_id: str) -> ChatMessage | None:

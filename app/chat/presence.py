@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -106,6 +106,43 @@ class RedisRegistry:
         return {user_id for user_id, count in zip(user_ids, pipe.execute(), strict=True) if count}
 
 
+class MemorySendLimit:
+    """The per-user moving window for one process: each user's last ``amount`` send times.
+
+    ``limits``' in-memory storage starts a timer thread on almost every hit to expire
+    old entries; on the send path of a busy server that thread start waited for the GIL
+    behind hundreds of delivery threads. A bounded deque per user needs no expiry.
+    """
+
+    MAX_USERS = 10_000  # past this many tracked users, forget those idle for a window
+
+    def __init__(self, item: RateLimitItem, clock: Callable[[], float] = time.monotonic) -> None:
+        self.amount = item.amount
+        self.window = float(item.get_expiry())
+        self._clock = clock
+        self._hits: dict[int, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, user_id: int) -> bool:
+        """Count one send; False (and not counted) when ``amount`` fell in the window."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.get(user_id)
+            if hits is None:
+                if len(self._hits) >= self.MAX_USERS:
+                    self._forget_idle(now)
+                hits = self._hits[user_id] = deque(maxlen=self.amount)
+            if len(hits) >= self.amount and now - hits[0] < self.window:
+                return False
+            hits.append(now)
+            return True
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [user_id for user_id, hits in self._hits.items() if not hits or now - hits[-1] >= self.window]
+        for user_id in idle:
+            del self._hits[user_id]
+
+
 class PresenceBatcher:
     """Coalesces presence changes: at most one ``presence`` event per room per interval.
 
@@ -167,7 +204,10 @@ class ChatState:
         )
         self.rate_limit = parse(app.config.get("CHAT_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
         self.rate_prefix = prefix
-        self.limiter = MovingWindowRateLimiter(storage_from_string(queue if shared else "memory://"))
+        self.limiter: MovingWindowRateLimiter | None = (
+            MovingWindowRateLimiter(storage_from_string(queue)) if shared else None
+        )
+        self.memory_limit = None if shared else MemorySendLimit(self.rate_limit)
         # A write-only emitter set by processes that hold no sockets (the CLI).
         self.emitter: Any = None
         self.presence = PresenceBatcher(
@@ -184,6 +224,8 @@ class ChatState:
 
     def allow_send(self, user_id: int) -> bool:
         """Count one message against the user's window; False when over the limit."""
+        if self.memory_limit is not None:
+            return self.memory_limit.hit(user_id)
         return self.limiter.hit(self.rate_limit, self.rate_prefix, "send", str(user_id))
 
 

@@ -1,0 +1,220 @@
+"""The send path written for busy rooms: drafts checked before the write queue and
+again inside it, one INSERT that settles resends, the sender's read marker, the
+per-process write lock, and the in-memory send limit."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from limits import parse
+
+from app.chat import channels, messages
+from app.chat.models import ChatMembership, ChatMessage
+from app.chat.presence import MemorySendLimit
+from app.core.errors import NotFound, PermissionDenied
+from tests.chat.conftest import NS, events, make_channel
+
+
+def _room(db, people, kind="private"):
+    owner, member, *_ = people
+    channel = make_channel(kind, members=(member,), owner=owner)
+    db.session.commit()
+    return channel
+
+
+def _count(db, **where) -> int:
+    query = sa.select(sa.func.count(ChatMessage.id))
+    for name, value in where.items():
+        query = query.where(getattr(ChatMessage, name) == value)
+    return db.session.scalar(query)
+
+
+def test_a_draft_is_stored_only_as_its_own_author(db, people):
+    owner, member, *_ = people
+    channel = _room(db, people)
+    draft = messages.prepare_message(owner, channel, "mine")
+    with pytest.raises(PermissionDenied):
+        messages.store_message(member, draft)
+    assert _count(db) == 0
+
+
+def test_a_member_removed_while_their_draft_waits_cannot_store_it(db, people):
+    owner, member, *_ = people
+    channel = _room(db, people)
+    draft = messages.prepare_message(member, channel, "written before the removal")
+    channels.remove_member(owner, channel, member)
+    db.session.commit()
+    with pytest.raises(NotFound):
+        messages.store_message(member, draft)
+    assert _count(db) == 0
+
+
+def test_an_outsider_is_refused_before_anything_is_rendered(db, people, monkeypatch):
+    outsider = people[2]
+    channel = _room(db, people)
+    monkeypatch.setattr(messages, "_render", lambda body: pytest.fail("rendered for an outsider"))
+    with pytest.raises(NotFound):
+        messages.prepare_message(outsider, channel, "let me in")
+
+
+def test_two_racing_resends_store_one_message(db, people):
+    owner, *_ = people
+    channel = _room(db, people)
+    # Both prepared before either is stored, as two resends racing each other would be.
+    first = messages.prepare_message(owner, channel, "once", "race-1")
+    second = messages.prepare_message(owner, channel, "once", "race-1")
+    stored, created = messages.store_message(owner, first)
+    again, created_again = messages.store_message(owner, second)
+    db.session.commit()
+    assert created and not created_again and again.id == stored.id
+    assert _count(db, client_id="race-1") == 1
+
+
+def test_a_client_id_reused_in_another_room_is_a_conflict(db, people):
+    owner, member, *_ = people
+    channel = _room(db, people)
+    other = make_channel("private", members=(member,), owner=owner)
+    db.session.commit()
+    messages.post_message(owner, channel, "here", "c-9")
+    with pytest.raises(messages.Conflict):
+        messages.post_message(owner, other, "there", "c-9")
+
+
+def test_the_stored_message_reads_back_as_sent(db, people):
+    owner, *_ = people
+    channel = _room(db, people)
+    message, _ = messages.post_message(owner, channel, "Hello **team**", "rb-1")
+    payload = messages.serialize(message)
+    db.session.commit()
+    db.session.expire_all()
+    assert messages.serialize(db.session.get(ChatMessage, message.id)) == payload
+    assert payload["author"]["id"] == owner.id and "<strong>team</strong>" in payload["body_html"]
+
+
+def test_the_senders_read_marker_moves_to_their_message(db, people):
+    owner, *_ = people
+    channel = _room(db, people)
+    message, _ = messages.post_message(owner, channel, "read by me")
+    db.session.commit()
+    marker = db.session.scalar(
+        sa.select(ChatMembership.last_read_message_id).where(
+            ChatMembership.channel_id == channel.id, ChatMembership.user_id == owner.id
+        )
+    )
+    assert marker == message.id
+
+
+def test_posting_into_a_public_room_joins_it(connect, db, people):
+    owner, _member, outsider, _ = people
+    channel = make_channel("public", owner=owner)
+    db.session.commit()
+    ack = connect(outsider).emit(
+        "send", {"channel_id": channel.id, "body": "hi all"}, namespace=NS, callback=True
+    )
+    assert ack["ok"] and ack["created"]
+    db.session.expire_all()
+    assert channel.has_member(outsider.id)
+
+
+def test_a_send_writes_under_the_namespaces_write_lock(app, connect, db, people, monkeypatch):
+    from app.extensions import socketio
+
+    owner, member, *_ = people
+    channel = _room(db, people)
+    namespace = socketio.server.namespace_handlers[NS]
+    held: list[bool] = []
+    store = messages.store_message
+
+    def watching_store(actor, draft):
+        held.append(namespace.write_lock.locked())
+        return store(actor, draft)
+
+    monkeypatch.setattr(messages, "store_message", watching_store)
+    alice, bob = connect(owner), connect(member)
+    ack = alice.emit("send", {"channel_id": channel.id, "body": "in turn"}, namespace=NS, callback=True)
+    assert ack["ok"] and held == [True]
+    assert not namespace.write_lock.locked()
+    assert [m["body"] for m in events(bob, "new_message")] == ["in turn"]
+
+
+def test_a_failed_send_releases_the_write_lock(app, connect, db, people, monkeypatch):
+    from app.extensions import socketio
+
+    owner, *_ = people
+    channel = _room(db, people)
+    namespace = socketio.server.namespace_handlers[NS]
+
+    def broken_store(actor, draft):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(messages, "store_message", broken_store)
+    alice = connect(owner)
+    ack = alice.emit("send", {"channel_id": channel.id, "body": "x"}, namespace=NS, callback=True)
+    assert ack["error"] and not namespace.write_lock.locked()
+    monkeypatch.undo()
+    ok = alice.emit("send", {"channel_id": channel.id, "body": "again"}, namespace=NS, callback=True)
+    assert ok["ok"]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_memory_send_limit_is_a_moving_window():
+    clock = _Clock()
+    limit = MemorySendLimit(parse("3 per 10 seconds"), clock=clock)
+    allowed = []
+    for _ in range(3):  # at 0 s, 3 s and 6 s
+        allowed.append(limit.hit(1))
+        clock.now += 3
+    assert allowed == [True, True, True]
+    assert limit.hit(1) is False  # 9 s: three in the last ten seconds
+    assert limit.hit(2) is True  # the window is per user
+    clock.now += 1.1  # 10.1 s: the first send left the window; the refused one never counted
+    assert limit.hit(1) is True
+    assert limit.hit(1) is False
+
+
+def test_the_memory_send_limit_forgets_idle_users(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(MemorySendLimit, "MAX_USERS", 2)
+    limit = MemorySendLimit(parse("1 per 10 seconds"), clock=clock)
+    limit.hit(1)
+    limit.hit(2)
+    clock.now += 11
+    assert limit.hit(3) is True
+    assert sorted(limit._hits) == [3]
+    assert limit.hit(3) is False
+
+
+class _NoPostingPlugin:
+    """A plug-in that lets people see and join rooms but never post in them."""
+
+    from app.plugins import hookimpl
+
+    @hookimpl
+    def permission_rule(self, actor, action, obj):
+        return False if action == "chat.post" else None
+
+
+def test_posting_into_a_public_room_still_obeys_a_plugin_that_forbids_posting(app, db, people):
+    from app.plugins import plugin_manager
+
+    owner, _member, outsider, _ = people
+    channel = make_channel("public", owner=owner)
+    db.session.commit()
+    plugin = _NoPostingPlugin()
+    plugin_manager(app).register(plugin)
+    try:
+        draft = messages.prepare_message(outsider, channel, "joining to post")
+        assert draft.joins
+        with pytest.raises(NotFound):
+            messages.store_message(outsider, draft)
+    finally:
+        plugin_manager(app).unregister(plugin)
+    db.session.rollback()
+    assert _count(db) == 0
