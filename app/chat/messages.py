@@ -162,11 +162,41 @@ def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
             memberships.c.last_read_message_id < message.id,
         )
         .values(last_read_message_id=message.id)
+        .execution_options(pagecache_users=[])  # the sender is a member: refreshed below
     )
     _notify_mentions(actor, channel, message, draft.mentioned)
     db.session.flush()
     _broadcast("new_message", serialize(message))
+    _refresh_member_pages(channel.id)
     return message, True
+
+
+# Past this many members, one "every signed-in viewer" bump is cheaper than one each.
+MEMBER_PAGE_BUMPS_MAX = 50
+
+
+def _refresh_member_pages(channel_id: int) -> None:
+    """After commit, invalidate the cached pages of the room's members, whose header
+    unread count just changed, and nobody else's: the shared pages stay cached."""
+    from flask import current_app
+
+    from app.core.pagecache import ALL_VIEWERS, page_cache
+
+    cache = page_cache(current_app)
+    if not cache.enabled:
+        return
+
+    def bump() -> None:
+        memberships = ChatMembership.__table__
+        with db.engine.connect() as connection:  # the session cannot run SQL mid-commit
+            members = connection.scalars(
+                sa.select(memberships.c.user_id)
+                .where(memberships.c.channel_id == channel_id, memberships.c.removed_at.is_(None))
+                .limit(MEMBER_PAGE_BUMPS_MAX + 1)
+            ).all()
+        cache.bump_viewers(members if len(members) <= MEMBER_PAGE_BUMPS_MAX else [ALL_VIEWERS])
+
+    after_commit(db.session, bump)
 
 
 def _insert(
@@ -214,6 +244,8 @@ def _insert(
     row = sa.select(*(sa.literal(value, table.c[name].type) for name, value in values.items()))
     statement = upsert(table).from_select(list(values), row.where(is_member))
     statement = statement.on_conflict_do_nothing(index_elements=["author_id", "client_id"])
+    # The page cache hears about the room's members after commit (_refresh_member_pages).
+    statement = statement.execution_options(pagecache_users=[])
     if dialect == "sqlite":
         # The row id comes with the statement (sqlite3's lastrowid): no RETURNING row
         # to step through. rowcount 0: not a member, or the conflict kept the old row.

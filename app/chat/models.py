@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.pagecache import register_viewer_table
 from app.extensions import db
 
 KINDS = ("public", "private", "plugin", "dm")
@@ -107,3 +108,10 @@ class ChatMessage(db.Model):
 
     channel: Mapped[ChatChannel] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+
+# Forum pages show chat only as each member's unread count in the header, so writing
+# these rows invalidates members' own cached pages, never the shared ones. A new
+# message names its room's members (messages.store_message).
+register_viewer_table("chat_membership", owner_column="user_id")
+register_viewer_table("chat_message", owner_column=None)

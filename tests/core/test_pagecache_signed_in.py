@@ -292,3 +292,32 @@ def test_signing_out_retires_the_old_cookies_pages(pages, app, topic, member):
     replay.set_cookie("session", old_cookie)
     response = get(replay, "/mine")
     assert response.headers.get("X-Page-Cache") != "hit"
+
+
+def test_chat_message_refreshes_its_rooms_members_and_nobody_else(pages, app, topic, member):
+    """Forum pages show chat only as a member's unread count: a message in a room
+    invalidates its members' pages, not an outsider's, not the shared ones."""
+    from app.chat import channels, messages
+
+    sender, outsider = make_user(display_name="Sender Sam"), make_user(display_name="Outsider Oz")
+    _db.session.commit()
+    room = channels.create_channel(sender, "Partner lounge", kind="public")
+    channels.join_channel(member, room)
+    _db.session.commit()
+    mia, oz, visitor = (
+        _login(app.test_client(), member),
+        _login(app.test_client(), outsider),
+        app.test_client(),
+    )
+    for browser in (mia, oz, visitor):
+        get(browser, "/mine")
+    assert b"Chat (1)" not in get(mia, "/mine").data
+
+    messages.post_message(sender, room, "Welcome to the lounge")
+    _db.session.commit()
+
+    refreshed = get(mia, "/mine")
+    assert refreshed.headers["X-Page-Cache"] == "miss"
+    assert b"Chat (1)" in refreshed.data
+    assert get(oz, "/mine").headers["X-Page-Cache"] == "hit"
+    assert get(visitor, "/mine").headers["X-Page-Cache"] == "hit"

@@ -14,8 +14,9 @@ Invalidation is by *generation*, not by key, and it is exact by construction. Ev
 commit that writes a row is sorted into one of two kinds:
 
 * rows of a **user-owned table** (:data:`USER_OWNED_TABLES`: read markers,
-  notifications, preferences, one-time tokens) change only what their owner sees, so
-  they bump that member's *viewer generation*;
+  notifications, preferences, one-time tokens, chat rooms' messages and markers, which
+  forum pages show only as a member's unread count) change only what some members
+  see, so they bump those members' *viewer generations*;
 * every other row may show on anyone's page, so it bumps the shared *generation*,
   which every entry (anonymous or signed-in) is checked against.
 
@@ -55,14 +56,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.core.pagecache.generations import FileGenerations, RedisGenerations
+from app.core.pagecache.generations import ALL_VIEWERS, FileGenerations, RedisGenerations
 
 # Importing invalidation registers its SQLAlchemy session listeners.
-from app.core.pagecache.invalidation import IGNORED_COLUMNS, USER_OWNED_TABLES, has_pending_writes
+from app.core.pagecache.invalidation import (
+    IGNORED_COLUMNS,
+    USER_OWNED_TABLES,
+    has_pending_writes,
+    register_viewer_table,
+)
 from app.core.pagecache.serving import PageCacheMiddleware, cache_key, cache_page, viewer_key
 from app.core.pagecache.store import EXTENSION_KEY, PageCache
 
 __all__ = [
+    "ALL_VIEWERS",
     "EXTENSION_KEY",
     "IGNORED_COLUMNS",
     "USER_OWNED_TABLES",
@@ -75,6 +82,7 @@ __all__ = [
     "has_pending_writes",
     "init_app",
     "page_cache",
+    "register_viewer_table",
     "viewer_key",
 ]
 

@@ -12,14 +12,26 @@ from sqlalchemy.orm import Session
 from app.core.pagecache.generations import ALL_VIEWERS
 from app.core.pagecache.store import EXTENSION_KEY
 
-# Tables whose rows only their owner's pages show, and the column naming the owner.
-USER_OWNED_TABLES: dict[str, str] = {
+# Tables whose rows only some members' pages show (their read markers, notifications,
+# header counts), and the column naming the member; ``None``: a writer names the
+# members with the ``pagecache_users`` execution option, or every viewer is bumped.
+# Writing them bumps those members' viewer generations, never the shared one. Features
+# add their own tables with :func:`register_viewer_table`.
+USER_OWNED_TABLES: dict[str, str | None] = {
     "forum_topic_read": "user_id",
     "notification": "user_id",
     "notification_preference": "user_id",
     "auth_token": "user_id",
 }
-IGNORED_TABLES = frozenset(USER_OWNED_TABLES)
+
+
+def register_viewer_table(table: str, owner_column: str | None) -> None:
+    """Declare that rows of ``table`` show only on the pages of the member in
+    ``owner_column`` (or of members each write names), so writing one must not
+    invalidate anyone else's cached pages."""
+    USER_OWNED_TABLES[table] = owner_column
+
+
 # Columns updated on reads (counters, presence): an update touching only these does not
 # bump; cached pages may show them up to PAGE_CACHE_SECONDS old.
 IGNORED_COLUMNS = frozenset({("user_account", "last_seen_at"), ("forum_topic", "view_count")})
@@ -38,14 +50,15 @@ def _table_of(instance: object) -> str | None:
 
 
 def _note_owner(session: Session, table: str, instance: object) -> None:
+    column = USER_OWNED_TABLES[table]
     # The loaded state only: a deleted or expired row must not trigger a load here.
-    owner = inspect(instance).dict.get(USER_OWNED_TABLES[table])
+    owner = inspect(instance).dict.get(column) if column else None
     session.info.setdefault(_VIEWERS_KEY, set()).add(ALL_VIEWERS if owner is None else owner)
 
 
 def _is_relevant(instance: object, dirty: bool) -> bool:
     table = _table_of(instance)
-    if table is None or table in IGNORED_TABLES:
+    if table is None or table in USER_OWNED_TABLES:
         return False
     if not dirty:
         return True
