@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
@@ -21,6 +22,7 @@ from app.chat import channels
 from app.chat.models import ChatChannel, ChatMembership, ChatMessage
 from app.core.db import after_commit, utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.core.pagecache import ALL_VIEWERS, page_cache
 from app.core.permissions import can, require
 from app.core.sanitize import plain_text, render_markdown
 from app.extensions import db
@@ -162,12 +164,11 @@ def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
             memberships.c.last_read_message_id < message.id,
         )
         .values(last_read_message_id=message.id)
-        .execution_options(pagecache_users=[])  # the sender is a member: refreshed below
+        .execution_options(pagecache_users=[])  # the sender is a member: named by the INSERT
     )
     _notify_mentions(actor, channel, message, draft.mentioned)
     db.session.flush()
     _broadcast("new_message", serialize(message))
-    _refresh_member_pages(channel.id)
     return message, True
 
 
@@ -175,28 +176,20 @@ def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
 MEMBER_PAGE_BUMPS_MAX = 50
 
 
-def _refresh_member_pages(channel_id: int) -> None:
-    """After commit, invalidate the cached pages of the room's members, whose header
-    unread count just changed, and nobody else's: the shared pages stay cached."""
-    from flask import current_app
+def _page_viewers(channel: ChatChannel) -> list[int | str]:
+    """Whose cached pages a new message in ``channel`` invalidates: its members, whose
+    header unread count changes, and nobody else (the shared pages stay cached).
 
-    from app.core.pagecache import ALL_VIEWERS, page_cache
-
-    cache = page_cache(current_app)
-    if not cache.enabled:
-        return
-
-    def bump() -> None:
-        memberships = ChatMembership.__table__
-        with db.engine.connect() as connection:  # the session cannot run SQL mid-commit
-            members = connection.scalars(
-                sa.select(memberships.c.user_id)
-                .where(memberships.c.channel_id == channel_id, memberships.c.removed_at.is_(None))
-                .limit(MEMBER_PAGE_BUMPS_MAX + 1)
-            ).all()
-        cache.bump_viewers(members if len(members) <= MEMBER_PAGE_BUMPS_MAX else [ALL_VIEWERS])
-
-    after_commit(db.session, bump)
+    Read in the send's own transaction: a second connection taken mid-commit could
+    wait for the pool while this process's write lock is held.
+    """
+    memberships = ChatMembership.__table__
+    members = db.session.scalars(
+        sa.select(memberships.c.user_id)
+        .where(memberships.c.channel_id == channel.id, memberships.c.removed_at.is_(None))
+        .limit(MEMBER_PAGE_BUMPS_MAX + 1)
+    ).all()
+    return list(members) if len(members) <= MEMBER_PAGE_BUMPS_MAX else [ALL_VIEWERS]
 
 
 def _insert(
@@ -244,8 +237,9 @@ def _insert(
     row = sa.select(*(sa.literal(value, table.c[name].type) for name, value in values.items()))
     statement = upsert(table).from_select(list(values), row.where(is_member))
     statement = statement.on_conflict_do_nothing(index_elements=["author_id", "client_id"])
-    # The page cache hears about the room's members after commit (_refresh_member_pages).
-    statement = statement.execution_options(pagecache_users=[])
+    # The page cache invalidates the room's members' pages only (see _page_viewers).
+    viewers = _page_viewers(channel) if page_cache(current_app).enabled else []
+    statement = statement.execution_options(pagecache_users=viewers)
     if dialect == "sqlite":
         # The row id comes with the statement (sqlite3's lastrowid): no RETURNING row
         # to step through. rowcount 0: not a member, or the conflict kept the old row.

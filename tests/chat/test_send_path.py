@@ -218,3 +218,23 @@ def test_posting_into_a_public_room_still_obeys_a_plugin_that_forbids_posting(ap
         plugin_manager(app).unregister(plugin)
     db.session.rollback()
     assert _count(db) == 0
+
+
+@pytest.mark.app_config(PAGE_CACHE_SECONDS=300)
+def test_a_send_uses_only_its_own_database_connection(db, people):
+    """The store runs under the process's write lock: a second connection taken there
+    (say, to find whose cached pages to refresh) could wait on a busy pool while every
+    other send waits on the lock. A 200-client benchmark stalled for a minute so."""
+    owner, *_ = people
+    channel_id = _room(db, people).id
+    db.session.close()  # start without a connection, as a socket event does
+    checkouts: list[object] = []
+    listener = lambda dbapi_connection, record, proxy: checkouts.append(record)  # noqa: E731
+    sa.event.listen(db.engine, "checkout", listener)
+    try:
+        sender = db.session.merge(owner)
+        messages.post_message(sender, channels.get_channel(sender, channel_id), "one connection")
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "checkout", listener)
+    assert len(checkouts) == 1
