@@ -69,26 +69,27 @@ def _is_relevant(instance: object, dirty: bool) -> bool:
     return any((table, name) not in IGNORED_COLUMNS for name in changed)
 
 
+def _note_rows(session: Session, rows: Any, dirty: bool) -> None:
+    """Sort written rows: a viewer table's row names its owner, any other row makes
+    the commit bump the shared generation."""
+    for obj in rows:
+        table = _table_of(obj)
+        if table in USER_OWNED_TABLES:
+            _note_owner(session, table, obj)
+        elif not session.info.get(_DIRTY_KEY) and _is_relevant(obj, dirty=dirty):
+            session.info[_DIRTY_KEY] = True
+
+
 @event.listens_for(Session, "before_flush")
 def _note_dirty_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     # Attribute histories are reset by the flush, so dirty rows are judged here;
     # new and deleted rows are judged again after the flush (autoflush adds some late).
-    for obj in session.dirty:
-        table = _table_of(obj)
-        if table in USER_OWNED_TABLES:
-            _note_owner(session, table, obj)
-        elif not session.info.get(_DIRTY_KEY) and _is_relevant(obj, dirty=True):
-            session.info[_DIRTY_KEY] = True
+    _note_rows(session, session.dirty, dirty=True)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_written_rows(session: Session, flush_context: Any) -> None:
-    for obj in (*session.new, *session.deleted):
-        table = _table_of(obj)
-        if table in USER_OWNED_TABLES:
-            _note_owner(session, table, obj)
-        elif not session.info.get(_DIRTY_KEY) and _is_relevant(obj, dirty=False):
-            session.info[_DIRTY_KEY] = True
+    _note_rows(session, (*session.new, *session.deleted), dirty=False)
 
 
 @event.listens_for(Session, "do_orm_execute")
