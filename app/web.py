@@ -49,6 +49,11 @@ def safe_next_url(target: str | None, fallback: str = "/") -> str:
     return target
 
 
+def form_status() -> int:
+    """A re-rendered form after a POST means the input was refused."""
+    return 400 if request.method == "POST" else 200
+
+
 def form_error(form: Any, error: DomainError, *, reraise_access: bool = True) -> None:
     """Roll back a refused write and show the service's message on the form: on the
     field it names, else above the form. Not-found and not-allowed errors go to the

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from app.accounts import organizations as org_services
 from app.accounts.forms import ConfirmActionForm, InviteForm, OrganizationForm
 from app.accounts.models import PARTNER_TYPE_LABELS
-from app.accounts.views import actor, bp, form_status
+from app.accounts.views import actor, bp
 from app.core.errors import DomainError
 from app.core.permissions import can
 from app.extensions import db
-from app.web import form_error
+from app.web import form_error, form_status
 
 
 def _org_values(form: OrganizationForm) -> dict:

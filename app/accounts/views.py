@@ -39,7 +39,7 @@ from app.core.permissions import can
 from app.directory.profiles import hidden_fields_for
 from app.extensions import db, limiter
 from app.plugins import fire
-from app.web import form_error, safe_next_url
+from app.web import form_error, form_status, safe_next_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -47,11 +47,6 @@ bp = Blueprint("accounts", __name__)
 def actor() -> Any:
     """The signed-in user (or Anonymous) as a plain object for services."""
     return current_user._get_current_object()
-
-
-def form_status() -> int:
-    """A re-rendered form after a POST means the input was refused."""
-    return 400 if request.method == "POST" else 200
 
 
 def start_session(user: Any, remember: bool = False) -> None:

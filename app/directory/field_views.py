@@ -11,7 +11,7 @@ from app.directory import fields as fields_service
 from app.directory.forms import ActionForm, FieldForm
 from app.directory.views import _actor, bp
 from app.extensions import db
-from app.web import form_error
+from app.web import form_error, form_status
 
 
 def _definition(form: FieldForm) -> dict:
@@ -56,7 +56,7 @@ def admin_new_field():
         else:
             flash(f"The field “{field.label}” has been created.", "success")
             return redirect(url_for("directory.admin_fields"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "directory/admin_field_form.html", form=form, field=None, kind_labels=fields_service.KIND_LABELS
     ), status
@@ -86,7 +86,7 @@ def admin_edit_field(field_id: int):
         else:
             flash(f"The field “{field.label}” has been saved.", "success")
             return redirect(url_for("directory.admin_fields"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "directory/admin_field_form.html", form=form, field=field, kind_labels=fields_service.KIND_LABELS
     ), status

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organization, User
 from app.core.errors import Invalid
+from app.core.pagination import CountedPage
 from app.directory import fields as fields_service
 from app.directory.facets import ORG_FACETS, PEOPLE_FACETS, listed_people
 from app.directory.listing_query import (
@@ -29,8 +30,8 @@ from app.directory.models import DirectoryFacet, ProfileField
 from app.directory.profiles import PersonFacts, directory_facts, profiles_by_user
 from app.directory.textsearch import matching_ids
 from app.extensions import db
-from app.forums.categories import visible_category_ids
 from app.forums.models import Post, Topic
+from app.forums.reading import readable_posts_where
 from app.qa.models import QAReputationEvent
 
 FACET_VALUES_SHOWN = 25
@@ -69,7 +70,7 @@ class OrgCard:
 
 
 @dataclass
-class DirectoryPage:
+class DirectoryPage(CountedPage):
     query: DirectoryQuery
     items: list[Any]
     total: int
@@ -77,16 +78,12 @@ class DirectoryPage:
     fields: list[ProfileField] = field(default_factory=list)
 
     @property
-    def pages(self) -> int:
-        return max((self.total + self.query.per_page - 1) // self.query.per_page, 1)
+    def page(self) -> int:  # type: ignore[override]
+        return self.query.page
 
     @property
-    def has_next(self) -> bool:
-        return self.query.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.query.page > 1
+    def per_page(self) -> int:  # type: ignore[override]
+        return self.query.per_page
 
 
 # --- the filtered id set --------------------------------------------------------------------
@@ -187,17 +184,10 @@ def _reputation_table() -> Any:
 def _activity(reader: Any) -> tuple[Any, Any]:
     """(subquery of each author's latest post the reader may see, activity expression):
     the later of that post and the member's last sign-in."""
-    visible = sorted(visible_category_ids(reader)) or [-1]
     latest = (
         sa.select(Post.author_id.label("user_id"), sa.func.max(Post.created_at).label("at"))
         .join(Topic, Topic.id == Post.topic_id)
-        .where(
-            Post.deleted_at.is_(None),
-            Post.hidden.is_(False),
-            Topic.deleted_at.is_(None),
-            Topic.hidden.is_(False),
-            Topic.category_id.in_(visible),
-        )
+        .where(*readable_posts_where(reader))
         .group_by(Post.author_id)
         .subquery()
     )

@@ -28,7 +28,7 @@ from app.directory.listing_query import (
 from app.directory.models import HIDEABLE_FIELDS
 from app.directory.serialize import page_json
 from app.extensions import db
-from app.web import form_error
+from app.web import form_error, form_status
 
 bp = Blueprint("directory", __name__)
 
@@ -169,7 +169,7 @@ def settings():
         else:
             flash("Your directory settings have been saved.", "success")
             return redirect(url_for("directory.settings"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "directory/settings.html", form=form, fields=defined, hideable=HIDEABLE_FIELDS
     ), status

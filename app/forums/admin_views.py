@@ -11,7 +11,7 @@ from app.forums import services
 from app.forums.forms import CategoryForm
 from app.forums.models import Category
 from app.forums.views import _actor, bp
-from app.web import form_error
+from app.web import form_error, form_status
 
 # --- admin -------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ def admin_new_category():
         else:
             flash("Category created.", "info")
             return redirect(url_for("forums.admin_categories"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("forums/admin_category_form.html", form=form, category=None), status
 
 
@@ -84,5 +84,5 @@ def admin_edit_category(category_id: int):
         else:
             flash("Category saved.", "info")
             return redirect(url_for("forums.admin_categories"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("forums/admin_category_form.html", form=form, category=category), status

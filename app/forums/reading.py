@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.errors import NotFound
+from app.core.pagination import CountedPage
 from app.core.permissions import can, is_authenticated, is_staff, require
 from app.extensions import db
 from app.forums.categories import visible_category_ids
@@ -36,24 +37,12 @@ NEW_TOPIC_DAYS = 14
 
 
 @dataclass
-class Page:
+class Page(CountedPage):
     items: list
     page: int
     per_page: int
     total: int
     extra: dict = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.per_page), 1) if self.per_page else 1
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 # --- topic lists -----------------------------------------------------------------
@@ -292,19 +281,24 @@ def watchers_of(topic: Topic) -> list[User]:
     return [user for user in users if can(user, "topic.view", topic)]
 
 
+def readable_posts_where(reader: Any) -> list[sa.ColumnElement[bool]]:
+    """Live posts in live topics of categories ``reader`` may see: the filter of every
+    list of posts outside a topic page (the statement joins ``Topic`` on the post)."""
+    return [
+        Post.deleted_at.is_(None),
+        Post.hidden.is_(False),
+        Topic.deleted_at.is_(None),
+        Topic.hidden.is_(False),
+        Topic.category_id.in_(sorted(visible_category_ids(reader)) or [-1]),
+    ]
+
+
 def recent_posts_for_profile(actor: Any, user: User, limit: int = 10) -> list[Post]:
     """``user``'s newest posts that ``actor`` may read, for profile pages."""
     query = (
         sa.select(Post)
         .join(Topic, Topic.id == Post.topic_id)
-        .where(
-            Post.author_id == user.id,
-            Post.deleted_at.is_(None),
-            Post.hidden.is_(False),
-            Topic.deleted_at.is_(None),
-            Topic.hidden.is_(False),
-            Topic.category_id.in_(visible_category_ids(actor) or [-1]),
-        )
+        .where(Post.author_id == user.id, *readable_posts_where(actor))
         .options(selectinload(Post.topic).selectinload(Topic.category), selectinload(Post.author))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)

@@ -31,7 +31,7 @@ from app.forums import fragments, reading, services
 from app.forums.diff import word_diff
 from app.forums.forms import EditPostForm, EmptyForm, NewTopicAnyForm, ReplyForm, TopicForm
 from app.forums.models import Category, Post, Topic
-from app.web import form_error
+from app.web import form_error, form_status
 
 bp = Blueprint("forums", __name__)
 
@@ -220,7 +220,7 @@ def _create_topic(form, category: Category | None, template: str, **context: Any
                 form_error(form, error)
         else:
             return redirect(url_for("forums.topic", topic_id=topic.id, slug=topic.slug))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(template, form=form, category=category, **context), status
 
 
@@ -411,7 +411,7 @@ def edit_post(post_id: int):
             form_error(form, error)
         else:
             return _back_to(post)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("forums/edit_post.html", form=form, post=post), status
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.core.pagination import PageLinks
 from app.core.permissions import can, is_admin, require
 from app.extensions import db
 from app.forums.models import Category, Post, Topic
@@ -68,20 +69,12 @@ def record_audit(
 
 
 @dataclass
-class AuditPage:
+class AuditPage(PageLinks):
     entries: list[AuditEntry]
     page: int
     pages: int
     total: int
     actions: list[str] = field(default_factory=list)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def audit_log(

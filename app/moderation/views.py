@@ -28,7 +28,7 @@ from app.moderation.forms import (
 )
 from app.moderation.models import Flag
 from app.notifications.links import post_url, profile_url, topic_url
-from app.web import form_error, safe_next_url
+from app.web import form_error, form_status, safe_next_url
 
 bp = Blueprint("moderation", __name__, url_prefix="/mod")
 
@@ -74,7 +74,7 @@ def flag_post(post_id: int):
             db.session.commit()
             flash("Thank you. A moderator will review this post.", "info")
             return redirect(post_url(post))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("moderation/flag.html", form=form, post=post, post_href=post_url(post)), status
 
 
@@ -208,7 +208,7 @@ def move_topic(topic_id: int):
             db.session.commit()
             flash("Topic moved.", "info")
             return redirect(topic_url(topic))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "moderation/move_topic.html", form=form, topic=topic, topic_href=topic_url(topic)
     ), status
@@ -223,7 +223,7 @@ def suspend_user(username: str):
     user = _user_or_404(username)
     require(current_user, "user.suspend", user)
     form = SuspendForm()
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     if form.validate_on_submit():
         try:
             services.suspend_user(current_user, user, form.until.data, form.reason.data)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.core.db import utcnow
 from app.core.errors import NotFound
+from app.core.pagination import PageLinks
 from app.core.permissions import can, require
 from app.core.sanitize import plain_text
 from app.extensions import db
@@ -220,18 +221,10 @@ def is_visible_to(notification: Notification, actor: Any) -> bool:
 
 
 @dataclass
-class NotificationPage:
+class NotificationPage(PageLinks):
     items: list[Notification]
     page: int
     pages: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def list_notifications(actor: Any, page: int = 1, per_page: int = PER_PAGE) -> NotificationPage:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.notifications import services
 from app.notifications.forms import EmptyForm, PreferencesForm
-from app.web import safe_next_url
+from app.web import form_status, safe_next_url
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -73,7 +73,7 @@ def preferences():
         db.session.commit()
         flash("Notification preferences saved.", "info")
         return redirect(url_for("notifications.preferences"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("notifications/preferences.html", form=form), status
 
 

@@ -13,7 +13,7 @@ from app.qa.categories import qa_category_ids, qa_settings_for, set_qa_category
 from app.qa.forms import QACategoryForm, settings_form_class
 from app.qa.settings import POINTS, THRESHOLDS, all_settings, update_settings
 from app.qa.views import _actor, bp
-from app.web import form_error
+from app.web import form_error, form_status
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
@@ -35,7 +35,7 @@ def admin_settings():
         else:
             flash("Q&A settings saved.", "info")
             return redirect(url_for("qa.admin_settings"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "qa/admin_settings.html",
         form=form,
@@ -66,5 +66,5 @@ def admin_categories():
             return redirect(url_for("qa.admin_categories"))
     enabled = qa_category_ids()
     rows = [(c, qa_settings_for(c.id)) for c in categories if c.id in enabled]
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("qa/admin_categories.html", form=form, rows=rows), status

@@ -8,7 +8,6 @@ adds tags on the way in and votes, acceptance and sorting on the way out.
 from __future__ import annotations
 
 import inspect
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.core.errors import Invalid, NotFound
+from app.core.pagination import CountedPage
 from app.core.permissions import can, is_staff, require
 from app.extensions import db
 from app.forums import services as forums
@@ -108,7 +108,7 @@ def answer_question(actor: Any, topic: Topic, body: str) -> Post:
 
 
 @dataclass
-class QuestionList:
+class QuestionList(CountedPage):
     items: list[Topic]
     page: int
     per_page: int
@@ -117,18 +117,6 @@ class QuestionList:
     tags: dict[int, list[str]] = field(default_factory=dict)
     solved: set[int] = field(default_factory=set)
     closed: set[int] = field(default_factory=set)
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _solved_exists() -> sa.Exists:

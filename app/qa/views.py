@@ -25,7 +25,7 @@ from app.qa.forms import AnswerForm, AskForm, CloseForm, CommentForm, EditForm, 
 from app.qa.jsonld import dumps_for_script, qa_page_json
 from app.qa.notices import question_url
 from app.qa.settings import setting
-from app.web import form_error, wants_json
+from app.web import form_error, form_status, wants_json
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
 PER_PAGE = 30
@@ -129,7 +129,7 @@ def edit_tag(name: str):
         else:
             flash("Tag description saved.", "info")
             return redirect(url_for("qa.tag_page", name=tag.name))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("qa/edit_tag.html", form=form, tag=tag), status
 
 
@@ -156,7 +156,7 @@ def ask():
             form_error(form, error)
         else:
             return redirect(url_for("qa.question", topic_id=topic.id, slug=topic.slug))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("qa/ask.html", form=form, categories=categories), status
 
 
@@ -338,7 +338,7 @@ def edit(post_id: int):
         else:
             anchor = "question" if post.number == 1 else f"answer-{post.id}"
             return redirect(question_url(post.topic, anchor))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("qa/edit.html", form=form, post=post), status
 
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from app.core.pagination import CountedPage
+
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 8
 MAX_TERM_CHARS = 40
@@ -91,7 +93,7 @@ class Hit:
 
 
 @dataclass
-class SearchResult:
+class SearchResult(CountedPage):
     hits: list[Hit]
     total: int
     facets: dict[str, dict[str, int]]
@@ -102,18 +104,6 @@ class SearchResult:
     @property
     def items(self) -> list[Hit]:
         return self.hits
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def as_datetime(value: date | datetime | str | None) -> datetime | None:

@@ -2,7 +2,7 @@
 accepted answers on a profile.
 
 Both read forum posts, so both filter the same way as every forum list: categories
-the reader may see (``visible_category_ids``), no hidden or deleted posts or topics,
+the reader may see (``forums.reading.readable_posts_where``), no hidden or deleted posts or topics,
 and a final ``can(reader, "post.view", post)`` so the one permission rule decides.
 """
 
@@ -19,8 +19,8 @@ from app.core.permissions import can
 from app.core.sanitize import plain_text
 from app.directory.network.follows import followed_ids
 from app.extensions import db
-from app.forums.categories import visible_category_ids
 from app.forums.models import Post, Topic
+from app.forums.reading import readable_posts_where
 from app.notifications.links import post_url
 from app.qa.models import QAAcceptedAnswer, QACategory
 
@@ -64,13 +64,7 @@ def _readable_posts(reader: Any) -> sa.Select:
     return (
         sa.select(Post)
         .join(Topic, Topic.id == Post.topic_id)
-        .where(
-            Post.deleted_at.is_(None),
-            Post.hidden.is_(False),
-            Topic.deleted_at.is_(None),
-            Topic.hidden.is_(False),
-            Topic.category_id.in_(visible_category_ids(reader) or [-1]),
-        )
+        .where(*readable_posts_where(reader))
         .options(selectinload(Post.topic).selectinload(Topic.category), selectinload(Post.author))
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.core.errors import Invalid
+from app.core.pagination import PageLinks
 from app.core.permissions import is_admin, require
 from app.directory.models import REFERRAL_STATES, Referral
 from app.directory.referrals.notices import referral_path
@@ -30,7 +31,7 @@ def available_boxes(actor: Any) -> list[str]:
 
 
 @dataclass
-class ReferralPage:
+class ReferralPage(PageLinks):
     items: list[Referral]
     page: int
     pages: int
@@ -38,14 +39,6 @@ class ReferralPage:
     box: str
     status: str | None
     boxes: list[str] = field(default_factory=list)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def parse_page(value: Any) -> int:
