@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from app.accounts import tokens
 from app.accounts.confusables import normalize_display_name, skeleton
@@ -20,6 +21,7 @@ from app.accounts.models import Organization, User
 from app.accounts.passwords import hash_password, verify_password
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagecache import page_cache
 from app.core.permissions import ROLES, require
 from app.core.sanitize import render_markdown
 from app.extensions import db
@@ -311,6 +313,14 @@ def authenticate(email: str, password: str) -> User:
 def record_login(user: User) -> None:
     user.last_seen_at = utcnow()
     db.session.flush()
+
+
+def record_logout(user: Any) -> None:
+    """Everything a sign-out ends besides the browser's session: live connections
+    (chat, through ``user_logged_out``) and the pages cached for the old cookie."""
+    fire("user_logged_out", user=user)
+    if user.is_authenticated:
+        page_cache(current_app).bump_viewers([user.id])
 
 
 # --- passwords ---------------------------------------------------------------------------

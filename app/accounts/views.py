@@ -34,11 +34,9 @@ from app.accounts.forms import (
 )
 from app.accounts.organizations import find_invite
 from app.core.errors import DomainError
-from app.core.pagecache import page_cache
 from app.core.permissions import can
 from app.directory.profiles import hidden_fields_for
 from app.extensions import db, limiter
-from app.plugins import fire
 from app.web import form_error, form_status, safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -156,10 +154,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    user = actor()
-    fire("user_logged_out", user=user)  # live connections (chat) end too
-    if user.is_authenticated:  # pages cached for the old cookie must not answer it again
-        page_cache(current_app).bump_viewers([user.id])
+    services.record_logout(actor())
     # Clear first: logout_user() leaves a note in the session to delete the remember cookie.
     session.clear()
     logout_user()
