@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -105,6 +107,21 @@ class _Writer(IndexWriter):
         if self.rows:
             self.connection.execute(UPSERT, list(self.rows.values()))
             self.rows.clear()
+
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=256)
+def _driver_sql(statement: str) -> str:
+    """``statement`` with ``:name`` parameters in the driver's ``%(name)s`` style.
+
+    The search statement goes to psycopg directly (``exec_driver_sql``): going through
+    ``text()`` cost a third of a millisecond of Python per search in SQLAlchemy's
+    compile and parameter processing, a tenth of the whole query. There are few
+    distinct statements (one per combination of filters), so each is converted once.
+    """
+    return _NAMED_PARAMETER.sub(r"%(\1)s", statement.replace("%", "%%"))
 
 
 class PostgresBackend(SearchBackend):
@@ -223,13 +240,18 @@ class PostgresBackend(SearchBackend):
         if tsquery is None:
             rank, ordering = "0::real", "created_at DESC, key"
         else:
+            # ``(SELECT …)``: an InitPlan, so the query text is parsed and stemmed once,
+            # not once per matching row (plainto_tsquery is only STABLE, so an inline
+            # call is re-evaluated for every row ranked: 1.5 µs each, half the query).
+            tsquery = f"(SELECT {tsquery})"
             rank = f"ts_rank(tsv, {tsquery})"
             ordering = "created_at DESC, key" if order == "date" else "rank DESC, created_at DESC, key"
         if order == "date":
             rank = "0::real"  # not shown, not needed for the order: skip it
         escaped = "replace(replace(replace(left(d.body, 4000), '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
         headline = f"ts_headline('{CONFIG}', {escaped}, {tsquery}, :options)" if tsquery else "NULL::text"
-        nothing = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+        after_title = "NULL, NULL, NULL, NULL, NULL, NULL"  # url … plain, on facet rows
+        nothing = f"NULL, NULL, {after_title}"
         return f"""
             WITH matched AS MATERIALIZED (
                 SELECT key, kind, category_id, organization_id, tags, created_at, {rank} AS rank
@@ -249,11 +271,14 @@ class PostgresBackend(SearchBackend):
                    CASE WHEN GROUPING(kind) = 0 THEN kind
                         WHEN GROUPING(category_id) = 0 THEN category_id::text
                         ELSE organization_id::text END,
-                   count(*), {nothing}
+                   count(*), NULL,
+                   CASE WHEN GROUPING(organization_id) = 0
+                        THEN (SELECT name FROM organization WHERE id = organization_id) END,
+                   {after_title}
             FROM matched GROUP BY GROUPING SETS ((kind), (category_id), (organization_id))
             UNION ALL
             SELECT 'tag', t, count(*), {nothing}
-            FROM matched, unnest(tags) AS t GROUP BY t
+            FROM (SELECT tags FROM matched WHERE tags <> '{{}}') AS tagged, unnest(tags) AS t GROUP BY t
         """
 
     def search(
@@ -270,13 +295,17 @@ class PostgresBackend(SearchBackend):
         params.update(limit=per_page, offset=(page - 1) * per_page)
         if tsquery:
             params["options"] = HEADLINE_OPTIONS
-        rows = db.session.execute(sa.text(self._statement(where, tsquery, order)), params).all()
+        statement = _driver_sql(self._statement(where, tsquery, order))
+        rows = db.session.connection().exec_driver_sql(statement, params).all()
         facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
         hits: list[tuple[int, Hit]] = []
+        labels: dict[str, dict[str, str]] = {}
         for row in rows:
             if row.part != "hit":
                 if row.value is not None:  # the documents without a category/organization
                     facets[row.part][str(row.value)] = int(row.n)
+                    if row.part == "organization":  # its name; None: no such organization
+                        labels.setdefault(row.part, {})[str(row.value)] = row.title
                 continue
             # The body was HTML-escaped in SQL *before* ts_headline added its markers.
             headline = row.headline or ""
@@ -295,7 +324,12 @@ class PostgresBackend(SearchBackend):
         hits.sort(key=lambda item: item[0])
         total = sum(facets["kind"].values())
         return SearchResult(
-            hits=[hit for _, hit in hits], total=total, facets=facets, page=page, per_page=per_page
+            hits=[hit for _, hit in hits],
+            total=total,
+            facets=facets,
+            page=page,
+            per_page=per_page,
+            labels=labels,
         )
 
     def counts(self) -> dict[str, int]:

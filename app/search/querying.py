@@ -100,6 +100,9 @@ class SearchResult(CountedPage):
     page: int = 1
     per_page: int = 20
     query: str = ""
+    # Facet labels a backend read with its facets (``{"organization": {"3": "Acme",
+    # "4": None}}``, None: no such organization): the service looks up the others.
+    labels: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     @property
     def items(self) -> list[Hit]:

@@ -134,13 +134,19 @@ def search(
     principals = actor_principals(actor, category_ids={c.id for c in categories})
     result = get_backend().search(parsed, principals, cleaned, page, per_page, order)
     result.query = text
-    result.facets = _label_facets(categories, result.facets)
+    result.facets = _label_facets(categories, result.facets, result.labels)
     return result
 
 
-def _label_facets(visible: list[Any], facets: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+def _label_facets(
+    visible: list[Any],
+    facets: dict[str, dict[str, int]],
+    known: dict[str, dict[str, str | None]] | None = None,
+) -> dict[str, dict[str, Any]]:
     """Facet values as ``{value: {"label", "count"}}``; categories not in ``visible``
-    (the actor's visible categories) are dropped."""
+    (the actor's visible categories) are dropped. ``known``: organization names the
+    backend already read (the PostgreSQL backend does, in its one statement); only the
+    others are looked up."""
     labelled: dict[str, dict[str, Any]] = {}
     kinds = facets.get("kind") or {}
     labelled["kind"] = {
@@ -152,16 +158,15 @@ def _label_facets(visible: list[Any], facets: dict[str, dict[str, int]]) -> dict
         for k, n in (facets.get("category") or {}).items()
         if k in categories
     }
-    org_ids = [int(k) for k in (facets.get("organization") or {}) if k.isdigit()]
-    names = (
-        dict(
+    read = (known or {}).get("organization", {})
+    names = {int(k): v for k, v in read.items() if k.isdigit() and v is not None}
+    org_ids = [int(k) for k in (facets.get("organization") or {}) if k.isdigit() and k not in read]
+    if org_ids:
+        names.update(
             db.session.execute(
                 sa.select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
             ).all()
         )
-        if org_ids
-        else {}
-    )
     labelled["organization"] = {
         k: {"label": names[int(k)], "count": n}
         for k, n in (facets.get("organization") or {}).items()

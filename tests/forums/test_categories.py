@@ -150,3 +150,29 @@ def test_cli_reports_bad_policy_clearly(db, runner):
     result = runner.invoke(args=["category", "create", "Odd", "--view", "wizards"])
     assert result.exit_code != 0
     assert "access policy" in result.output
+
+
+def test_visible_categories_are_one_query_and_a_private_parent_still_hides_its_child(db, member):
+    """``all_categories`` loads every category in one statement; ``category.parent``
+    then comes from the session, and a child of a hidden parent stays hidden."""
+    from sqlalchemy import event
+
+    from app.forums.categories import visible_categories
+
+    parent = make_category(name="Staff room", view_policy="moderator,admin")
+    child = make_category(name="Staff notes", parent=parent)
+    open_one = make_category(name="Open")
+    db.session.commit()
+    db.session.expire_all()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        visible = {c.id for c in visible_categories(member)}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert open_one.id in visible and parent.id not in visible and child.id not in visible
+    assert len([s for s in statements if "forum_category" in s]) == 1

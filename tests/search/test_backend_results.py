@@ -66,3 +66,34 @@ def test_repeated_searches_stay_right_once_the_statement_is_prepared(app, db):
         first = first or page
         assert page == first
     assert first[0] == 20 and len(first[1]) == 5
+
+
+def test_organization_facets_carry_names_and_postgres_reads_them_in_its_statement(app, db, anonymous):
+    """The facet label is the organization's name; an organization that no longer
+    exists is left out. PostgreSQL reads the names in its one statement, so the
+    service looks up no organization itself; Whoosh's names come from one lookup."""
+    import sqlalchemy as sa
+
+    from app.search import services
+    from tests.factories import make_org
+
+    acme = make_org(name="Acme <Resellers>")
+    db.session.commit()
+    _write(
+        app,
+        [_doc(1, organization_id=acme.id), _doc(2, organization_id=acme.id), _doc(3, organization_id=99999)],
+    )
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = services.search(anonymous, "needle")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert result.total == 3
+    assert result.facets["organization"] == {str(acme.id): {"label": "Acme <Resellers>", "count": 2}}
+    lookups = [s for s in statements if "FROM organization" in s and "search_document" not in s]
+    assert len(lookups) == (0 if app.config["SEARCH_BACKEND"] == "postgres" else 1)
