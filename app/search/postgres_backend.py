@@ -151,11 +151,27 @@ class PostgresBackend(SearchBackend):
             yield writer
             writer.flush()
             self._merge_pending(connection)
-            if rebuild:
-                # Fresh statistics for the planner (the most common words, the row
-                # count): without them every estimate is a default guess. ANALYZE
-                # inside this transaction samples the rows it just wrote.
-                connection.execute(sa.text("ANALYZE search_document"))
+        if rebuild:
+            self._vacuum()
+
+    def _vacuum(self) -> None:
+        """VACUUM (ANALYZE) the table once a rebuild has committed.
+
+        A rebuild deletes every row and writes it again. Until a VACUUM, the old
+        rows stay in the table and their entries stay in the GIN index, so every
+        search also visits the dead copy of each match; and no new row has its hint
+        bits set, so each first read of one asks the commit log. Right after a 100k
+        rebuild that made the median search 1.7× slower (5.9 against 3.4 ms of
+        server time) until autovacuum came by. ANALYZE gives the planner the new
+        statistics (the most common words, the row count). VACUUM cannot run in a
+        transaction, hence its own autocommit connection; it needs ownership of the
+        table, and without it the rebuild still stands (a warning is logged).
+        """
+        try:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(sa.text("VACUUM (ANALYZE) search_document"))
+        except sa.exc.DBAPIError as error:
+            log.warning("search: cannot VACUUM search_document after the rebuild (%s)", error.orig)
 
     def _merge_pending(self, connection: sa.Connection) -> None:
         """Merge the tsv GIN index's pending list into the index proper.

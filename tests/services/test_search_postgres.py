@@ -76,3 +76,24 @@ def test_writes_leave_no_pending_gin_entries(pg_app, db):
             )
     pending = db.session.scalar(sa.text("SELECT gin_clean_pending_list('ix_search_document_tsv'::regclass)"))
     assert pending == 0
+
+
+@pytest.mark.app_config(SEARCH_BACKEND="postgres")
+def test_a_rebuild_vacuums_the_table_once_committed(pg_app, db):
+    """A rebuild deletes and rewrites every row: it VACUUMs once committed, so searches
+    do not visit the dead copies and the new rows need no commit-log lookups. VACUUM
+    records that every page is all-visible in pg_class, at once (statistics views lag)."""
+    from app.search import rebuild
+    from tests.factories import make_category, make_topic, make_user
+
+    author, category = make_user(), make_category()
+    for n in range(40):
+        make_topic(author=author, category=category, title=f"Topic {n}", body="vacuumed " * 50)
+    db.session.commit()
+    rebuild.reindex(pg_app)
+    rebuild.reindex(pg_app)  # the second one leaves the first one's rows dead
+    db.session.rollback()
+    pages, visible = db.session.execute(
+        sa.text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'search_document'")
+    ).one()
+    assert pages > 0 and visible == pages
