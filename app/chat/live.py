@@ -10,12 +10,16 @@ ids it does not hold).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from socketio import RedisManager
 
 from app.chat.presence import state
 from app.extensions import socketio
 
 NAMESPACE = "/chat"
+log = logging.getLogger("guildhall.chat")
 
 
 def user_room(user_id: int) -> str:
@@ -32,6 +36,50 @@ def _emitter() -> Any:
 
 def emit_to_channel(event: str, payload: dict, channel_id: int) -> None:
     _emitter().emit(event, payload, to=channel_room(channel_id), namespace=NAMESPACE)
+
+
+def emit_each_to_channel(event: str, payloads: list[dict]) -> None:
+    """``emit_to_channel`` for each payload (to its ``channel_id``'s room), in order.
+
+    Through Redis, each emit is one PUBLISH and one round trip, and a round trip is a
+    wait for the GIL behind a busy room's delivery threads: a batch of messages went
+    out at a few dozen a second. Here this process's sockets get each message as
+    ``emit`` would give it (python-socketio's own local delivery, in order), then one
+    pipeline publishes them all to the other processes, in the same order.
+    """
+    manager = socketio.server.manager if state().emitter is None and socketio.server else None
+    if len(payloads) < 2 or not isinstance(manager, RedisManager) or not manager.connected:
+        for payload in payloads:
+            emit_to_channel(event, payload, payload["channel_id"])
+        return
+    # The message python-socketio's PubSubManager.emit builds (no callback, no binary).
+    queued = [
+        {
+            "method": "emit",
+            "event": event,
+            "data": [payload],
+            "binary": False,
+            "namespace": NAMESPACE,
+            "room": channel_room(payload["channel_id"]),
+            "skip_sid": None,
+            "callback": None,
+            "host_id": manager.host_id,
+        }
+        for payload in payloads
+    ]
+    for message in queued:
+        manager._handle_emit(message)  # this process's sockets, as PubSubManager.emit does
+    try:
+        pipeline = manager.redis.pipeline(transaction=False)
+        for message in queued:
+            pipeline.publish(manager.channel, manager.json.dumps(message))
+        pipeline.execute()
+    except Exception:  # python-socketio's own path reconnects and retries
+        log.warning(
+            "publishing %d chat messages in one pipeline failed; one by one", len(queued), exc_info=True
+        )
+        for message in queued:
+            manager._publish(message)
 
 
 def emit_to_user(event: str, payload: dict, user_id: int) -> None:

@@ -3,11 +3,16 @@
 Every write serialises the message while the session still holds it and hands the
 payload to ``after_commit``: a message is broadcast only once it is stored, and a
 rolled-back write is never seen by anyone.
+
+A send is checked and rendered first (:func:`prepare_message`), then stored, either
+alone (:func:`store_message`) or together with other senders' drafts in one
+transaction (:func:`store_batch`, which the socket namespace's group commit uses).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +25,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from app.accounts.models import User
 from app.chat import channels
 from app.chat.models import ChatChannel, ChatMembership, ChatMessage
-from app.core.db import after_commit, utcnow
-from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.core.db import after_commit, has_after_commit, utcnow
+from app.core.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from app.core.pagecache import ALL_VIEWERS, page_cache
 from app.core.permissions import can, require
 from app.core.sanitize import plain_text, render_markdown
@@ -45,14 +50,33 @@ def serialize(message: ChatMessage) -> dict:
         "id": message.id,
         "channel_id": message.channel_id,
         "client_id": message.client_id,
-        "author": None
-        if author is None
-        else {"id": author.id, "username": author.username, "display_name": author.display_name},
+        "author": None if author is None else _author_shape(author),
         "body": "" if deleted else message.body,
         "body_html": "" if deleted else message.body_html,
         "created_at": message.created_at.isoformat() + "Z",
         "edited_at": message.edited_at.isoformat() + "Z" if message.edited_at else None,
         "deleted": deleted,
+    }
+
+
+def _author_shape(author: Any) -> dict:
+    return {"id": author.id, "username": author.username, "display_name": author.display_name}
+
+
+def _new_message_shape(message_id: int, values: dict, author: dict) -> dict:
+    """What :func:`serialize` gives for a message just stored from ``values``, built
+    without an ORM object: a batch is stored by another sender's thread, which must
+    not touch the objects of the session each draft was prepared in."""
+    return {
+        "id": message_id,
+        "channel_id": values["channel_id"],
+        "client_id": values["client_id"],
+        "author": author,
+        "body": values["body"],
+        "body_html": values["body_html"],
+        "created_at": values["created_at"].isoformat() + "Z",
+        "edited_at": None,
+        "deleted": False,
     }
 
 
@@ -87,7 +111,12 @@ def _broadcast(event: str, payload: dict) -> None:
 
 @dataclass(frozen=True)
 class Draft:
-    """A message that passed every check and is rendered, but is not stored yet."""
+    """A message that passed every check and is rendered, but is not stored yet.
+
+    ``channel_id`` and ``author`` (the author as :func:`serialize` shows them) are
+    plain copies taken while preparing: a group commit stores the draft from another
+    thread and session, where ``channel`` must not be used.
+    """
 
     author_id: int
     channel: ChatChannel
@@ -96,6 +125,17 @@ class Draft:
     html: str
     mentioned: list[User]
     joins: bool  # posting into this public room makes the author a member first
+    channel_id: int
+    author: dict
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A send's answer: the message as :func:`serialize` shows it, and whether this
+    send created it (False: a resend of a message already stored)."""
+
+    payload: dict
+    created: bool
 
 
 def post_message(
@@ -125,7 +165,36 @@ def prepare_message(actor: Any, channel: ChatChannel, body: Any, client_id: Any 
         if not joins:
             require(actor, "chat.post", channel, hide=True)
     html, mentioned = _render(body)
-    return Draft(actor.id, channel, body, client_id, html, mentioned, joins)
+    return Draft(
+        author_id=actor.id,
+        channel=channel,
+        body=body,
+        client_id=client_id,
+        html=html,
+        mentioned=mentioned,
+        joins=joins,
+        channel_id=channel.id,
+        author=_author_shape(actor),
+    )
+
+
+def batchable(draft: Draft) -> bool:
+    """True when ``draft`` can be stored by :func:`store_batch`, with other senders'.
+
+    A batch only inserts and moves read markers, in another sender's transaction.
+    Joining a room on the way and notifying mentioned people need the author's own
+    session (their ORM objects and permission rules), so those drafts are stored
+    alone, in that session. So is a draft whose session already wrote something (a
+    plug-in room re-syncs its member on opening, see ``channels.get_channel``): that
+    write must land with the message, which the membership guard may depend on. And
+    so is every draft on a database without ON CONFLICT DO NOTHING.
+    """
+    session = db.session
+    if draft.joins or draft.mentioned or draft.channel.kind == "plugin":
+        return False
+    if session.new or session.dirty or session.deleted or has_after_commit(session):
+        return False
+    return session.get_bind().dialect.name in _UPSERT_INSERTS
 
 
 def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
@@ -147,10 +216,7 @@ def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
     message = _insert(actor, channel, draft.client_id, draft.body, draft.html)
     if message is None:
         # A resend (or a racing twin of it), or an author who is no longer a member.
-        existing = _by_client_id(actor, draft.client_id) if draft.client_id else None
-        if existing is None or not channel.has_member(actor.id):
-            raise NotFound()
-        return _same_message(existing, channel), False
+        return _already_stored(actor.id, channel.id, draft.client_id), False
     # The sender has read their own message. A Core UPDATE: the membership row the
     # permission check loaded is not needed again, and this event's session ends at
     # the commit (which expires it) right after.
@@ -172,24 +238,215 @@ def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
     return message, True
 
 
+def store_batch(
+    drafts: Sequence[Draft], deliver: Callable[[list[dict]], None] | None = None
+) -> list[Stored | DomainError]:
+    """Write several senders' prepared messages in the current transaction, without
+    committing it; one outcome per draft, in order.
+
+    For the group commit of a busy room: every statement is a point where the writing
+    thread waits for the GIL behind the room's delivery threads, so the whole batch
+    is one guarded multi-row INSERT (membership checked and resends settled in the
+    statement, as in :func:`store_message`), one UPDATE of the senders' read markers
+    and, with the page cache on, one read of each room's members. A refused draft
+    (author no longer a member, client id already used in another room) becomes its
+    own ``DomainError`` and costs the others nothing; a resend becomes the stored
+    message with ``created=False``. The new messages are handed, in id order (the
+    drafts' order), to ``deliver`` (default :func:`broadcast_new_messages`) once the
+    transaction commits, and never if it rolls back: a caller that orders broadcasts
+    itself collects them there. Only :func:`batchable` drafts belong here.
+    """
+    if not drafts:
+        return []
+    rows = [_values(draft) for draft in drafts]
+    message_ids = _insert_many(rows)
+    outcomes: list[Stored | DomainError] = []
+    created: list[dict] = []
+    for draft, values, message_id in zip(drafts, rows, message_ids, strict=True):
+        if message_id is None:
+            outcomes.append(_settle_unstored(draft))
+            continue
+        payload = _new_message_shape(message_id, values, draft.author)
+        outcomes.append(Stored(payload, True))
+        created.append(payload)
+    if created:
+        _advance_read_markers(created)
+        after_commit(db.session, lambda: (deliver or broadcast_new_messages)(created))
+    return outcomes
+
+
+def _values(draft: Draft) -> dict:
+    return {
+        "channel_id": draft.channel_id,
+        "author_id": draft.author_id,
+        "client_id": draft.client_id,
+        "body": draft.body,
+        "body_html": draft.html,
+        "created_at": utcnow(),
+    }
+
+
+def _insert_many(rows: list[dict]) -> list[int | None]:
+    """INSERT each row whose author is a member of its room and has not used its
+    client id yet, in one statement; the new id per row, None where nothing was stored.
+
+    ``INSERT … SELECT <rows> WHERE EXISTS (<membership>) ORDER BY <row number> ON
+    CONFLICT DO NOTHING``: rows are inserted, so numbered, in the drafts' order.
+    PostgreSQL returns the stored rows (RETURNING). SQLite is not asked to: sqlite3
+    hands the GIL over at every returned row, and when every row was stored (the
+    usual case) the statement's row count and last row id already say which ids
+    they got: SQLite numbers new rows one past the largest id, and this transaction
+    holds its write lock. Otherwise the stored rows are read back by that id range.
+    The rows are matched to drafts by (author, room, client id), unique for a stored
+    client id; rows without one in id order among the same author's in the same room.
+    """
+    table = ChatMessage.__table__
+    memberships = ChatMembership.__table__
+    columns = list(rows[0])
+    numbered = [
+        sa.select(
+            sa.literal(number, sa.Integer()).label("n"),
+            *(sa.literal(row[name], table.c[name].type).label(name) for name in columns),
+        )
+        for number, row in enumerate(rows)
+    ]
+    source = (numbered[0] if len(numbered) == 1 else sa.union_all(*numbered)).subquery("draft")
+    is_member = sa.exists().where(
+        memberships.c.channel_id == source.c.channel_id,
+        memberships.c.user_id == source.c.author_id,
+        memberships.c.removed_at.is_(None),
+    )
+    select = sa.select(*(source.c[name] for name in columns)).where(is_member).order_by(source.c.n)
+    dialect = db.session.get_bind().dialect.name
+    statement = (
+        _UPSERT_INSERTS[dialect](table)
+        .from_select(columns, select)
+        .on_conflict_do_nothing(index_elements=["author_id", "client_id"])
+    )
+    if page_cache(current_app).enabled:  # the rooms' members' pages only (see _page_viewers)
+        viewers = {viewer for room in {row["channel_id"] for row in rows} for viewer in _page_viewers(room)}
+        statement = statement.execution_options(pagecache_users=sorted(viewers, key=str))
+    else:
+        statement = statement.execution_options(pagecache_users=[])
+    keys = (table.c.id, table.c.author_id, table.c.channel_id, table.c.client_id)
+    if dialect == "sqlite":
+        result = db.session.execute(statement)
+        count = result.rowcount
+        first, last = result.lastrowid - count + 1, result.lastrowid
+        if count == len(rows):
+            return list(range(first, last + 1))
+        in_range = table.c.id.between(first, last)
+        stored_rows = db.session.execute(sa.select(*keys).where(in_range)).all() if count else []
+    else:
+        stored_rows = db.session.execute(statement.returning(*keys)).all()
+    stored: dict[tuple, list[int]] = {}
+    for message_id, author_id, channel_id, client_id in sorted(stored_rows):
+        stored.setdefault((author_id, channel_id, client_id), []).append(message_id)
+    matched: list[int | None] = []
+    for row in rows:
+        ids = stored.get((row["author_id"], row["channel_id"], row["client_id"]))
+        matched.append(ids.pop(0) if ids else None)
+    return matched
+
+
+def _settle_unstored(draft: Draft) -> Stored | DomainError:
+    """The outcome of a batched draft the INSERT did not store: a resend, or a refusal."""
+    try:
+        existing = _already_stored(draft.author_id, draft.channel_id, draft.client_id)
+    except DomainError as error:
+        return error
+    return Stored(serialize(existing), False)
+
+
+def _already_stored(author_id: int, channel_id: int, client_id: str | None) -> ChatMessage:
+    """The message a resend of ``client_id`` by a current member of the room stands for.
+
+    ``NotFound`` when the author is no longer a member (as for any outsider) or there is
+    no such message; ``Conflict`` when the client id was used in another room.
+    """
+    existing = _by_client_id(author_id, client_id) if client_id else None
+    if existing is None or not _is_member(author_id, channel_id):
+        raise NotFound()
+    return _same_message(existing, channel_id)
+
+
+def _is_member(user_id: int, channel_id: int) -> bool:
+    memberships = ChatMembership.__table__
+    return (
+        db.session.scalar(
+            sa.select(memberships.c.id).where(
+                memberships.c.channel_id == channel_id,
+                memberships.c.user_id == user_id,
+                memberships.c.removed_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def _advance_read_markers(payloads: list[dict]) -> None:
+    """Each sender has read their own messages: one UPDATE for the whole batch,
+    moving each (room, author) marker to their newest new message, never back."""
+    newest: dict[tuple[int, int], int] = {}
+    for payload in payloads:
+        key = (payload["channel_id"], payload["author"]["id"])
+        newest[key] = max(newest.get(key, 0), payload["id"])
+    memberships = ChatMembership.__table__
+
+    def pair(channel_id: int, user_id: int) -> sa.ColumnElement[bool]:
+        return sa.and_(memberships.c.channel_id == channel_id, memberships.c.user_id == user_id)
+
+    behind = [
+        sa.and_(pair(channel_id, user_id), memberships.c.last_read_message_id < message_id)
+        for (channel_id, user_id), message_id in newest.items()
+    ]
+    if len(newest) == 1:
+        value: Any = next(iter(newest.values()))
+    else:
+        cases = [
+            (pair(channel_id, user_id), message_id) for (channel_id, user_id), message_id in newest.items()
+        ]
+        value = sa.case(*cases, else_=memberships.c.last_read_message_id)
+    db.session.execute(
+        sa.update(memberships)
+        .where(memberships.c.removed_at.is_(None), sa.or_(*behind))
+        .values(last_read_message_id=value)
+        .execution_options(pagecache_users=[])  # the senders are members: named by the INSERT
+    )
+
+
+def broadcast_new_messages(payloads: list[dict]) -> None:
+    """Tell each stored message's room about it, in the order given."""
+    from app.chat import live
+
+    live.emit_each_to_channel("new_message", payloads)
+
+
 # Past this many members, one "every signed-in viewer" bump is cheaper than one each.
 MEMBER_PAGE_BUMPS_MAX = 50
 
 
-def _page_viewers(channel: ChatChannel) -> list[int | str]:
-    """Whose cached pages a new message in ``channel`` invalidates: its members, whose
+def _page_viewers(channel_id: int) -> list[int | str]:
+    """Whose cached pages a new message in the room invalidates: its members, whose
     header unread count changes, and nobody else (the shared pages stay cached).
 
     Read in the send's own transaction: a second connection taken mid-commit could
     wait for the pool while this process's write lock is held.
+    The ids come back joined into one row: sqlite3 hands the GIL over at every row it
+    steps through, and under a busy room's fan-out each hand-over is a wait.
     """
     memberships = ChatMembership.__table__
-    members = db.session.scalars(
+    members = (
         sa.select(memberships.c.user_id)
-        .where(memberships.c.channel_id == channel.id, memberships.c.removed_at.is_(None))
+        .where(memberships.c.channel_id == channel_id, memberships.c.removed_at.is_(None))
         .limit(MEMBER_PAGE_BUMPS_MAX + 1)
-    ).all()
-    return list(members) if len(members) <= MEMBER_PAGE_BUMPS_MAX else [ALL_VIEWERS]
+        .subquery()
+    )
+    joined = db.session.scalar(
+        sa.select(sa.func.aggregate_strings(sa.cast(members.c.user_id, sa.String), ","))
+    )
+    ids = [int(user_id) for user_id in joined.split(",")] if joined else []
+    return ids if len(ids) <= MEMBER_PAGE_BUMPS_MAX else [ALL_VIEWERS]
 
 
 def _insert(
@@ -238,7 +495,7 @@ def _insert(
     statement = upsert(table).from_select(list(values), row.where(is_member))
     statement = statement.on_conflict_do_nothing(index_elements=["author_id", "client_id"])
     # The page cache invalidates the room's members' pages only (see _page_viewers).
-    viewers = _page_viewers(channel) if page_cache(current_app).enabled else []
+    viewers = _page_viewers(channel.id) if page_cache(current_app).enabled else []
     statement = statement.execution_options(pagecache_users=viewers)
     if dialect == "sqlite":
         # The row id comes with the statement (sqlite3's lastrowid): no RETURNING row
@@ -255,14 +512,14 @@ def _insert(
     return message
 
 
-def _by_client_id(actor: Any, client_id: str) -> ChatMessage | None:
+def _by_client_id(author_id: int, client_id: str) -> ChatMessage | None:
     return db.session.scalar(
-        sa.select(ChatMessage).where(ChatMessage.author_id == actor.id, ChatMessage.client_id == client_id)
+        sa.select(ChatMessage).where(ChatMessage.author_id == author_id, ChatMessage.client_id == client_id)
     )
 
 
-def _same_message(existing: ChatMessage, channel: ChatChannel) -> ChatMessage:
-    if existing.channel_id != channel.id:
+def _same_message(existing: ChatMessage, channel_id: int) -> ChatMessage:
+    if existing.channel_id != channel_id:
         raise Conflict("That client id was already used for another message.", field="client_id")
     return existing
 

@@ -68,6 +68,11 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
+def has_after_commit(session: Session) -> bool:
+    """True when the current transaction has side effects waiting for its commit."""
+    return bool(session.info.get(_AFTER_COMMIT_KEY))
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     # SQLAlchemy fires after_commit for a released SAVEPOINT too (begin_nested); the

@@ -116,25 +116,35 @@ def test_posting_into_a_public_room_joins_it(connect, db, people):
     assert channel.has_member(outsider.id)
 
 
-def test_a_send_writes_under_the_namespaces_write_lock(app, connect, db, people, monkeypatch):
+@pytest.mark.parametrize(
+    ("mentions", "store"),
+    [(False, "store_batch"), (True, "store_message")],
+    ids=["batched", "alone"],
+)
+def test_a_send_writes_under_the_namespaces_write_lock(
+    app, connect, db, people, monkeypatch, mentions, store
+):
+    """A plain send goes through the group commit (store_batch), one that mentions
+    someone is stored alone (store_message); both under the same lock."""
     from app.extensions import socketio
 
     owner, member, *_ = people
     channel = _room(db, people)
     namespace = socketio.server.namespace_handlers[NS]
     held: list[bool] = []
-    store = messages.store_message
+    real = getattr(messages, store)
 
-    def watching_store(actor, draft):
+    def watching_store(*args):
         held.append(namespace.write_lock.locked())
-        return store(actor, draft)
+        return real(*args)
 
-    monkeypatch.setattr(messages, "store_message", watching_store)
+    monkeypatch.setattr(messages, store, watching_store)
     alice, bob = connect(owner), connect(member)
-    ack = alice.emit("send", {"channel_id": channel.id, "body": "in turn"}, namespace=NS, callback=True)
+    body = f"in turn, @{member.username}" if mentions else "in turn"
+    ack = alice.emit("send", {"channel_id": channel.id, "body": body}, namespace=NS, callback=True)
     assert ack["ok"] and held == [True]
     assert not namespace.write_lock.locked()
-    assert [m["body"] for m in events(bob, "new_message")] == ["in turn"]
+    assert [m["body"] for m in events(bob, "new_message")] == [body]
 
 
 def test_a_failed_send_releases_the_write_lock(app, connect, db, people, monkeypatch):
@@ -144,13 +154,15 @@ def test_a_failed_send_releases_the_write_lock(app, connect, db, people, monkeyp
     channel = _room(db, people)
     namespace = socketio.server.namespace_handlers[NS]
 
-    def broken_store(actor, draft):
+    def broken_store(*args):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(messages, "store_message", broken_store)
+    monkeypatch.setattr(messages, "store_batch", broken_store)
     alice = connect(owner)
     ack = alice.emit("send", {"channel_id": channel.id, "body": "x"}, namespace=NS, callback=True)
     assert ack["error"] and not namespace.write_lock.locked()
+    assert namespace.writes.pending() == 0
     monkeypatch.undo()
     ok = alice.emit("send", {"channel_id": channel.id, "body": "again"}, namespace=NS, callback=True)
     assert ok["ok"]

@@ -159,6 +159,28 @@ def test_two_processes_share_rooms_through_redis(tmp_path, redis_url):
             assert [m["id"] for m in listener.messages] == sent
             assert [m["body"] for m in listener.messages] == [f"message {i}" for i in range(20)]
 
+        # A burst from both sides, not waiting for answers: sends queue behind each
+        # other's writes and are stored in batches, whose messages each process
+        # publishes in one pipeline. Every client gets every message, and each
+        # process's messages (here: each author's) in the order they were stored.
+        # Across the two processes there is no common order: each delivers its own
+        # messages at once and the other's through Redis.
+        answers: list[dict] = []
+        for i in range(30):
+            sender = first if i % 3 else second
+            payload = {"channel_id": room_id, "body": f"burst {i}", "client_id": f"b-{i}"}
+            sender.client.emit("send", payload, namespace="/chat", callback=answers.append)
+        assert wait_for(lambda: len(answers) == 30)
+        assert all(answer.get("ok") for answer in answers), answers
+        burst = sorted(answer["message"]["id"] for answer in answers)
+        for listener in listeners:
+            assert wait_for(lambda listener=listener: len(listener.messages) >= 50)
+            received = listener.messages[20:]
+            assert sorted(m["id"] for m in received) == burst
+            for author in {m["author"]["id"] for m in received}:
+                ids = [m["id"] for m in received if m["author"]["id"] == author]
+                assert ids == sorted(ids)
+
         # A third process (the CLI) announces through the same queue.
         env = dict(os.environ, GUILDHALL_INSTANCE=str(instance))
         env.pop("FLASK_APP", None)
