@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
@@ -72,3 +74,20 @@ def people(db):
     moderator = make_user(role="moderator")
     db.session.commit()
     return owner, member, outsider, moderator
+
+
+@contextmanager
+def pool_checkouts() -> Iterator[list[object]]:
+    """The pool checkouts made inside the block: a send must take one connection only,
+    since its write runs under the process's write lock and a second checkout there
+    could wait on a busy pool while every other send waits on the lock."""
+    checkouts: list[object] = []
+
+    def listener(dbapi_connection: object, record: object, proxy: object) -> None:
+        checkouts.append(record)
+
+    sa.event.listen(db.engine, "checkout", listener)
+    try:
+        yield checkouts
+    finally:
+        sa.event.remove(db.engine, "checkout", listener)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.chat import channels, live, messages, writes
 from app.chat.models import ChatMembership, ChatMessage
 from app.core.errors import Conflict, NotFound
-from tests.chat.conftest import NS, events, make_channel
+from tests.chat.conftest import NS, events, make_channel, pool_checkouts
 
 
 @pytest.fixture
@@ -176,16 +176,11 @@ def test_a_batched_send_uses_only_its_own_database_connection(db, people, room):
     owner, *_ = people
     channel_id = room.id
     db.session.close()  # start without a connection, as a socket event does
-    checkouts: list[object] = []
-    listener = lambda dbapi_connection, record, proxy: checkouts.append(record)  # noqa: E731
-    sa.event.listen(db.engine, "checkout", listener)
-    try:
+    with pool_checkouts() as checkouts:
         sender = db.session.merge(owner)
         draft = messages.prepare_message(sender, channels.get_channel(sender, channel_id), "one connection")
         assert messages.batchable(draft)
         stored = writes.WriteQueue(threading.Lock()).submit(draft)
-    finally:
-        sa.event.remove(db.engine, "checkout", listener)
     assert stored.created and len(checkouts) == 1
 
 

@@ -12,7 +12,7 @@ from app.chat import channels, messages
 from app.chat.models import ChatMembership, ChatMessage
 from app.chat.presence import MemorySendLimit
 from app.core.errors import NotFound, PermissionDenied
-from tests.chat.conftest import NS, events, make_channel
+from tests.chat.conftest import NS, events, make_channel, pool_checkouts
 
 
 def _room(db, people, kind="private"):
@@ -240,13 +240,8 @@ def test_a_send_uses_only_its_own_database_connection(db, people):
     owner, *_ = people
     channel_id = _room(db, people).id
     db.session.close()  # start without a connection, as a socket event does
-    checkouts: list[object] = []
-    listener = lambda dbapi_connection, record, proxy: checkouts.append(record)  # noqa: E731
-    sa.event.listen(db.engine, "checkout", listener)
-    try:
+    with pool_checkouts() as checkouts:
         sender = db.session.merge(owner)
         messages.post_message(sender, channels.get_channel(sender, channel_id), "one connection")
         db.session.commit()
-    finally:
-        sa.event.remove(db.engine, "checkout", listener)
     assert len(checkouts) == 1
