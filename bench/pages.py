@@ -433,7 +433,7 @@ def prepare_instance(instance: Path, args: argparse.Namespace) -> tuple[dict[str
     if "seed-demo" not in help_text:
         raise RuntimeError("`flask seed-demo` is not available; it seeds the benchmark data")
     _run(
-        [str(VENV_BIN / "flask"), "seed-demo", "--posts", str(args.posts)],
+        [str(VENV_BIN / "flask"), "seed-demo", "--posts", str(args.posts), "--no-search-index"],
         env,
         f"seed-demo --posts {args.posts}",
     )

@@ -67,7 +67,7 @@ def seed(app, posts: int) -> float:
     with app.app_context():
         db.create_all()
     started = time.perf_counter()
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--posts", str(posts)])
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--posts", str(posts), "--no-search-index"])
     if result.exit_code != 0:
         raise SystemExit(f"seed-demo failed: {result.output}")
     return time.perf_counter() - started

@@ -198,3 +198,27 @@ def test_generated_corpus_is_the_same_for_the_same_seed():
 
     first, second = CorpusGenerator(9), CorpusGenerator(9)
     assert [first.body() for _ in range(20)] == [second.body() for _ in range(20)]
+
+
+def test_seed_demo_builds_the_search_index_so_the_demo_search_finds_its_topics(runner, app, db):
+    """Seeding writes rows directly, not through the services that queue index work:
+    the index is rebuilt at the end, or `make run` would show an empty search."""
+    from app.accounts.models import Anonymous
+    from app.search import rebuild, services
+
+    output = seed(runner).output
+    assert "Search index:" in output
+    result = services.search(Anonymous(), "webhook deliveries")
+    assert result.total >= 1
+    assert any("webhook" in hit.title.lower() for hit in result.hits)
+    expected, indexed = rebuild.check(app)
+    assert expected == indexed
+
+
+def test_seed_demo_can_leave_the_search_index_to_the_caller(runner, app, db):
+    from app.accounts.models import Anonymous
+    from app.search import services
+
+    output = seed(runner, "--no-search-index").output
+    assert "Search index:" not in output
+    assert services.search(Anonymous(), "webhook deliveries").total == 0
