@@ -220,18 +220,7 @@ def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
     # The sender has read their own message. A Core UPDATE: the membership row the
     # permission check loaded is not needed again, and this event's session ends at
     # the commit (which expires it) right after.
-    memberships = ChatMembership.__table__
-    db.session.execute(
-        sa.update(memberships)
-        .where(
-            memberships.c.channel_id == channel.id,
-            memberships.c.user_id == actor.id,
-            memberships.c.removed_at.is_(None),
-            memberships.c.last_read_message_id < message.id,
-        )
-        .values(last_read_message_id=message.id)
-        .execution_options(pagecache_users=[])  # the sender is a member: named by the INSERT
-    )
+    _advance_read_markers({(channel.id, actor.id): message.id})
     _notify_mentions(actor, channel, message, draft.mentioned)
     db.session.flush()
     _broadcast("new_message", serialize(message))
@@ -270,7 +259,11 @@ def store_batch(
         outcomes.append(Stored(payload, True))
         created.append(payload)
     if created:
-        _advance_read_markers(created)
+        newest: dict[tuple[int, int], int] = {}
+        for payload in created:
+            key = (payload["channel_id"], payload["author"]["id"])
+            newest[key] = max(newest.get(key, 0), payload["id"])
+        _advance_read_markers(newest)
         after_commit(db.session, lambda: (deliver or broadcast_new_messages)(created))
     return outcomes
 
@@ -301,7 +294,6 @@ def _insert_many(rows: list[dict]) -> list[int | None]:
     client id; rows without one in id order among the same author's in the same room.
     """
     table = ChatMessage.__table__
-    memberships = ChatMembership.__table__
     columns = list(rows[0])
     numbered = [
         sa.select(
@@ -311,11 +303,7 @@ def _insert_many(rows: list[dict]) -> list[int | None]:
         for number, row in enumerate(rows)
     ]
     source = (numbered[0] if len(numbered) == 1 else sa.union_all(*numbered)).subquery("draft")
-    is_member = sa.exists().where(
-        memberships.c.channel_id == source.c.channel_id,
-        memberships.c.user_id == source.c.author_id,
-        memberships.c.removed_at.is_(None),
-    )
+    is_member = sa.exists().where(_current_membership(source.c.channel_id, source.c.author_id))
     select = sa.select(*(source.c[name] for name in columns)).where(is_member).order_by(source.c.n)
     dialect = db.session.get_bind().dialect.name
     statement = (
@@ -370,46 +358,43 @@ def _already_stored(author_id: int, channel_id: int, client_id: str | None) -> C
     return _same_message(existing, channel_id)
 
 
-def _is_member(user_id: int, channel_id: int) -> bool:
+def _current_membership(channel_id: Any, user_id: Any) -> sa.ColumnElement[bool]:
+    """The condition for ``user_id``'s membership of ``channel_id`` that still counts
+    (not removed); values or columns (a batch's draft rows) on either side."""
     memberships = ChatMembership.__table__
-    return (
-        db.session.scalar(
-            sa.select(memberships.c.id).where(
-                memberships.c.channel_id == channel_id,
-                memberships.c.user_id == user_id,
-                memberships.c.removed_at.is_(None),
-            )
-        )
-        is not None
+    return sa.and_(
+        memberships.c.channel_id == channel_id,
+        memberships.c.user_id == user_id,
+        memberships.c.removed_at.is_(None),
     )
 
 
-def _advance_read_markers(payloads: list[dict]) -> None:
-    """Each sender has read their own messages: one UPDATE for the whole batch,
-    moving each (room, author) marker to their newest new message, never back."""
-    newest: dict[tuple[int, int], int] = {}
-    for payload in payloads:
-        key = (payload["channel_id"], payload["author"]["id"])
-        newest[key] = max(newest.get(key, 0), payload["id"])
+def _is_member(user_id: int, channel_id: int) -> bool:
     memberships = ChatMembership.__table__
+    found = db.session.scalar(sa.select(memberships.c.id).where(_current_membership(channel_id, user_id)))
+    return found is not None
 
-    def pair(channel_id: int, user_id: int) -> sa.ColumnElement[bool]:
-        return sa.and_(memberships.c.channel_id == channel_id, memberships.c.user_id == user_id)
 
+def _advance_read_markers(newest: dict[tuple[int, int], int]) -> None:
+    """Each sender has read their own messages: one UPDATE moving each ``(room,
+    author)`` marker to ``newest[(room, author)]``, never back; one statement for a
+    single send and for a whole batch."""
+    memberships = ChatMembership.__table__
     behind = [
-        sa.and_(pair(channel_id, user_id), memberships.c.last_read_message_id < message_id)
+        sa.and_(_current_membership(channel_id, user_id), memberships.c.last_read_message_id < message_id)
         for (channel_id, user_id), message_id in newest.items()
     ]
     if len(newest) == 1:
         value: Any = next(iter(newest.values()))
     else:
         cases = [
-            (pair(channel_id, user_id), message_id) for (channel_id, user_id), message_id in newest.items()
+            (_current_membership(channel_id, user_id), message_id)
+            for (channel_id, user_id), message_id in newest.items()
         ]
         value = sa.case(*cases, else_=memberships.c.last_read_message_id)
     db.session.execute(
         sa.update(memberships)
-        .where(memberships.c.removed_at.is_(None), sa.or_(*behind))
+        .where(sa.or_(*behind))
         .values(last_read_message_id=value)
         .execution_options(pagecache_users=[])  # the senders are members: named by the INSERT
     )
@@ -485,12 +470,7 @@ def _insert(
             return None
         return message
     table = ChatMessage.__table__
-    memberships = ChatMembership.__table__
-    is_member = sa.exists().where(
-        memberships.c.channel_id == channel.id,
-        memberships.c.user_id == actor.id,
-        memberships.c.removed_at.is_(None),
-    )
+    is_member = sa.exists().where(_current_membership(channel.id, actor.id))
     row = sa.select(*(sa.literal(value, table.c[name].type) for name, value in values.items()))
     statement = upsert(table).from_select(list(values), row.where(is_member))
     statement = statement.on_conflict_do_nothing(index_elements=["author_id", "client_id"])

@@ -178,23 +178,8 @@ class ChatNamespace(Namespace):
             raise Invalid("You are sending messages too quickly; wait a few seconds.")
         channel = channels.get_channel(actor, _int(data, "channel_id"))
         draft = messages.prepare_message(actor, channel, data.get("body"), data.get("client_id"))
-        # Batched: committed, with whatever queued with it, before submit returns.
-        batched = messages.batchable(draft)
-        stored = self.writes.submit(draft) if batched else self._store_alone(actor, draft)
+        stored = self.writes.store(actor, draft)  # committed (perhaps in a batch) on return
         return {"ok": True, "created": stored.created, "message": stored.payload}
-
-    def _store_alone(self, actor: Any, draft: messages.Draft) -> messages.Stored:
-        """A draft that joins a room or mentions people: its own transaction, in turn.
-
-        Its broadcast runs in the commit, so the commit waits for the broadcast turn:
-        a batch committed before it may still be broadcasting.
-        """
-        with self.write_lock:
-            message, created = messages.store_message(actor, draft)
-            stored = messages.Stored(messages.serialize(message), created)
-            with self.writes.emit_turn:
-                db.session.commit()  # inside the lock: the write ends here, not in ``handler``
-        return stored
 
     @handler("edit")
     def on_edit(self, actor: Any, data: dict) -> dict:

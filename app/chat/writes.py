@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from app.chat import messages
 from app.chat.messages import Draft, Stored
@@ -83,6 +84,26 @@ class WriteQueue:
         self._mutex = threading.Lock()  # guards the two fields below, never held long
         self._pending: list[_Waiter] = []
         self._writing = False  # a leader is writing or about to
+
+    def store(self, actor: Any, draft: Draft) -> Stored:
+        """Store a prepared send and commit it: batched with other senders' drafts when
+        it can be (``messages.batchable``), otherwise alone, in turn."""
+        if messages.batchable(draft):
+            return self.submit(draft)
+        return self._store_alone(actor, draft)
+
+    def _store_alone(self, actor: Any, draft: Draft) -> Stored:
+        """A draft that joins a room or mentions people: its own transaction, in turn.
+
+        Its broadcast runs in the commit, so the commit waits for the broadcast turn:
+        a batch committed before it may still be broadcasting.
+        """
+        with self.lock:
+            message, created = messages.store_message(actor, draft)
+            stored = Stored(messages.serialize(message), created)
+            with self.emit_turn:
+                db.session.commit()  # inside the lock: the write ends here
+        return stored
 
     def submit(self, draft: Draft) -> Stored:
         """Store ``draft`` (alone or in a batch with other senders') and commit it.
