@@ -103,6 +103,36 @@ class SegmentCache:
 SEGMENTS = SegmentCache(SEGMENT_CACHE_ITEMS)
 
 
+class _TermCache:
+    """One index view's decoded terms (a set or a dict per term), least recently used
+    dropped once they hold more than ``budget()`` postings. Read per insert, so the
+    module's limits can be changed at run time. One view per thread: no lock."""
+
+    def __init__(self, budget: Callable[[], int]) -> None:
+        self._budget = budget
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._postings = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._postings = 0
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        cached = self._items.get(key)
+        if cached is not None:
+            self._items.move_to_end(key)
+            return cached
+        value = self._items[key] = build()
+        self._postings += len(value)
+        while self._postings > self._budget() and len(self._items) > 1:
+            _, dropped = self._items.popitem(last=False)
+            self._postings -= len(dropped)
+        return value
+
+
 def _leaf_postings(reader: Any, segment: tuple, field: str, text: str, weights: bool) -> tuple[array, array]:
     """A segment's posting list for one term: local document numbers (and weights).
 
@@ -179,10 +209,8 @@ class IndexView:
         # A segment's id is random and unique within its index; the folder names the index.
         self._segments = {id(reader): (index_key, reader.segment().segment_id()) for reader, _ in self.leaves}
         self.size = searcher.doc_count_all()
-        self._docsets: OrderedDict[tuple[str, str], frozenset[int]] = OrderedDict()
-        self._weights: OrderedDict[str, dict[int, float]] = OrderedDict()
-        self._docsets_postings = 0
-        self._weights_postings = 0
+        self._docsets = _TermCache(lambda: DOCSET_CACHE_POSTINGS)
+        self._weights = _TermCache(lambda: WEIGHTS_CACHE_POSTINGS)
         self._allowed: dict[tuple[str, ...], frozenset[int]] = {}
         self._columns: dict[str, list] = {}
         self._lengths: bytes | None = None
@@ -206,33 +234,18 @@ class IndexView:
 
     def docs(self, field: str, text: str) -> frozenset[int]:
         """Document numbers holding ``text`` in ``field`` (deleted ones included)."""
-        key = (field, text)
-        cached = self._docsets.get(key)
-        if cached is not None:
-            self._docsets.move_to_end(key)
-            return cached
-        docs = frozenset(self._postings(field, text, weights=False)[0])
-        self._docsets[key] = docs
-        self._docsets_postings += len(docs)
-        while self._docsets_postings > DOCSET_CACHE_POSTINGS and len(self._docsets) > 1:
-            _, dropped = self._docsets.popitem(last=False)
-            self._docsets_postings -= len(dropped)
-        return docs
+        return self._docsets.get(
+            (field, text), lambda: frozenset(self._postings(field, text, weights=False)[0])
+        )
 
     def weights(self, text: str) -> dict[int, float]:
         """``{docnum: term frequency}`` of a ``content`` term (deleted ones included)."""
-        cached = self._weights.get(text)
-        if cached is not None:
-            self._weights.move_to_end(text)
-            return cached
-        ids, found = self._postings(CONTENT, text, weights=True)
-        weights = dict(zip(ids, found, strict=True))
-        self._weights[text] = weights
-        self._weights_postings += len(weights)
-        while self._weights_postings > WEIGHTS_CACHE_POSTINGS and len(self._weights) > 1:
-            _, dropped = self._weights.popitem(last=False)
-            self._weights_postings -= len(dropped)
-        return weights
+
+        def build() -> dict[int, float]:
+            ids, found = self._postings(CONTENT, text, weights=True)
+            return dict(zip(ids, found, strict=True))
+
+        return self._weights.get(text, build)
 
     def allowed(self, principals: Iterable[str]) -> frozenset[int]:
         """Live documents readable with ``principals``: the permission filter.
