@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -38,8 +38,8 @@ CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 HISTORY_DEFAULT = 50
 HISTORY_MAX = 100
 CATCH_UP_MAX = 500
-# INSERT constructs that know ON CONFLICT DO NOTHING, by dialect name.
-_UPSERT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# Databases whose INSERT knows ON CONFLICT DO NOTHING (see _upsert_statement).
+_UPSERT_DIALECTS = frozenset({"sqlite", "postgresql"})
 
 
 def serialize(message: ChatMessage) -> dict:
@@ -194,7 +194,7 @@ def batchable(draft: Draft) -> bool:
         return False
     if session.new or session.dirty or session.deleted or has_after_commit(session):
         return False
-    return session.get_bind().dialect.name in _UPSERT_INSERTS
+    return session.get_bind().dialect.name in _UPSERT_DIALECTS
 
 
 def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
@@ -281,52 +281,38 @@ def _values(draft: Draft) -> dict:
 
 def _insert_many(rows: list[dict]) -> list[int | None]:
     """INSERT each row whose author is a member of its room and has not used its
-    client id yet, in one statement; the new id per row, None where nothing was stored.
+    client id yet, in one statement (:func:`_upsert_statement`); the new id per row,
+    None where nothing was stored.
 
-    ``INSERT … SELECT <rows> WHERE EXISTS (<membership>) ORDER BY <row number> ON
-    CONFLICT DO NOTHING``: rows are inserted, so numbered, in the drafts' order.
-    PostgreSQL returns the stored rows (RETURNING). SQLite is not asked to: sqlite3
-    hands the GIL over at every returned row, and when every row was stored (the
-    usual case) the statement's row count and last row id already say which ids
-    they got: SQLite numbers new rows one past the largest id, and this transaction
-    holds its write lock. Otherwise the stored rows are read back by that id range.
-    The rows are matched to drafts by (author, room, client id), unique for a stored
-    client id; rows without one in id order among the same author's in the same room.
+    Rows are inserted, so numbered, in the drafts' order. PostgreSQL returns the
+    stored rows (RETURNING). SQLite is not asked to: sqlite3 hands the GIL over at
+    every returned row, and when every row was stored (the usual case) the
+    statement's row count and last row id already say which ids they got: SQLite
+    numbers new rows one past the largest id, and this transaction holds its write
+    lock. Otherwise the stored rows are read back by that id range. The rows are
+    matched to drafts by (author, room, client id), unique for a stored client id;
+    rows without one in id order among the same author's in the same room.
     """
     table = ChatMessage.__table__
-    columns = list(rows[0])
-    numbered = [
-        sa.select(
-            sa.literal(number, sa.Integer()).label("n"),
-            *(sa.literal(row[name], table.c[name].type).label(name) for name in columns),
-        )
-        for number, row in enumerate(rows)
-    ]
-    source = (numbered[0] if len(numbered) == 1 else sa.union_all(*numbered)).subquery("draft")
-    is_member = sa.exists().where(_current_membership(source.c.channel_id, source.c.author_id))
-    select = sa.select(*(source.c[name] for name in columns)).where(is_member).order_by(source.c.n)
-    dialect = db.session.get_bind().dialect.name
-    statement = (
-        _UPSERT_INSERTS[dialect](table)
-        .from_select(columns, select)
-        .on_conflict_do_nothing(index_elements=["author_id", "client_id"])
-    )
+    dialect = db.session.get_bind().dialect
+    statement = _upsert_statement(dialect, len(rows))
+    params = {f"{name}_{index}": row[name] for index, row in enumerate(rows) for name in _DRAFT_COLUMNS}
     if page_cache(current_app).enabled:  # the rooms' members' pages only (see _page_viewers)
         viewers = {viewer for room in {row["channel_id"] for row in rows} for viewer in _page_viewers(room)}
-        statement = statement.execution_options(pagecache_users=sorted(viewers, key=str))
+        options = {"pagecache_users": sorted(viewers, key=str)}
     else:
-        statement = statement.execution_options(pagecache_users=[])
-    keys = (table.c.id, table.c.author_id, table.c.channel_id, table.c.client_id)
-    if dialect == "sqlite":
-        result = db.session.execute(statement)
+        options = {"pagecache_users": []}
+    result = db.session.execute(statement, params, execution_options=options)
+    if dialect.name == "sqlite":
         count = result.rowcount
         first, last = result.lastrowid - count + 1, result.lastrowid
         if count == len(rows):
             return list(range(first, last + 1))
+        keys = (table.c.id, table.c.author_id, table.c.channel_id, table.c.client_id)
         in_range = table.c.id.between(first, last)
         stored_rows = db.session.execute(sa.select(*keys).where(in_range)).all() if count else []
     else:
-        stored_rows = db.session.execute(statement.returning(*keys)).all()
+        stored_rows = result.all()
     stored: dict[tuple, list[int]] = {}
     for message_id, author_id, channel_id, client_id in sorted(stored_rows):
         stored.setdefault((author_id, channel_id, client_id), []).append(message_id)
@@ -335,6 +321,55 @@ def _insert_many(rows: list[dict]) -> list[int | None]:
         ids = stored.get((row["author_id"], row["channel_id"], row["client_id"]))
         matched.append(ids.pop(0) if ids else None)
     return matched
+
+
+_DRAFT_COLUMNS = ("channel_id", "author_id", "client_id", "body", "body_html", "created_at")
+
+
+@lru_cache(maxsize=256)
+def _upsert_statement(dialect: sa.Dialect, rows: int) -> sa.TextClause:
+    """``INSERT … SELECT <rows> WHERE EXISTS (<current membership>) ORDER BY <row
+    number> ON CONFLICT DO NOTHING`` for ``rows`` drafts, built once per size.
+
+    Text, because SQLAlchemy never caches the compiled form of a dialect's own
+    INSERT (the sqlite and postgresql ``Insert`` constructs, the only ones with ON
+    CONFLICT, set ``inherit_cache = False``): built from constructs, this statement
+    was built and compiled again for every send, 1.5–2 ms of CPU under the GIL,
+    a quarter of a send. A text statement is compiled once and then found in
+    SQLAlchemy's cache. The values are parameters ``<column>_<row>`` typed like their
+    columns (SQLite keeps datetimes as text through that type); PostgreSQL also
+    casts each one, as a union of untyped parameters would be text. The membership
+    condition is compiled from :func:`_current_membership`, the one rule for it.
+    """
+    table, memberships = ChatMessage.__table__, ChatMembership.__table__
+    postgres = dialect.name == "postgresql"
+
+    def value(name: str, index: int) -> str:
+        parameter = f":{name}_{index}"
+        if postgres:
+            parameter = f"CAST({parameter} AS {table.c[name].type.compile(dialect=dialect)})"
+        return f"{parameter} AS {name}"
+
+    drafts = " UNION ALL ".join(
+        "SELECT " + ", ".join([f"{index} AS n", *(value(name, index) for name in _DRAFT_COLUMNS)])
+        for index in range(rows)
+    )
+    member = _current_membership(sa.literal_column("draft.channel_id"), sa.literal_column("draft.author_id"))
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(_DRAFT_COLUMNS)}) "
+        f"SELECT {', '.join(f'draft.{name}' for name in _DRAFT_COLUMNS)} FROM ({drafts}) AS draft "
+        f"WHERE EXISTS (SELECT 1 FROM {memberships.name} WHERE {member.compile(dialect=dialect)}) "
+        "ORDER BY draft.n ON CONFLICT (author_id, client_id) DO NOTHING"
+    )
+    if postgres:
+        sql += " RETURNING id, author_id, channel_id, client_id"
+    parameters = [
+        sa.bindparam(f"{name}_{index}", type_=table.c[name].type)
+        for index in range(rows)
+        for name in _DRAFT_COLUMNS
+    ]
+    # A text statement says which table it writes, for the page cache's invalidation.
+    return sa.text(sql).bindparams(*parameters).execution_options(pagecache_table=table.name)
 
 
 def _settle_unstored(draft: Draft) -> Stored | DomainError:
@@ -379,20 +414,35 @@ def _advance_read_markers(newest: dict[tuple[int, int], int]) -> None:
     """Each sender has read their own messages: one UPDATE moving each ``(room,
     author)`` marker to ``newest[(room, author)]``, never back; one statement for a
     single send and for a whole batch."""
+    params: dict[str, int] = {}
+    for index, ((channel_id, user_id), message_id) in enumerate(newest.items()):
+        params |= {
+            f"channel_id_{index}": channel_id,
+            f"user_id_{index}": user_id,
+            f"message_id_{index}": message_id,
+        }
+    db.session.execute(_marker_update(len(newest)), params)
+
+
+@lru_cache(maxsize=128)
+def _marker_update(senders: int) -> sa.Update:
+    """The read-marker UPDATE for ``senders`` (room, author) pairs, with parameters
+    ``channel_id_<i>``, ``user_id_<i>``, ``message_id_<i>``: built once per size, as
+    building it was most of its cost on every send (its compiled form is cached)."""
     memberships = ChatMembership.__table__
-    behind = [
-        sa.and_(_current_membership(channel_id, user_id), memberships.c.last_read_message_id < message_id)
-        for (channel_id, user_id), message_id in newest.items()
+    pairs = [
+        (_current_membership(sa.bindparam(f"channel_id_{i}"), sa.bindparam(f"user_id_{i}")), i)
+        for i in range(senders)
     ]
-    if len(newest) == 1:
-        value: Any = next(iter(newest.values()))
-    else:
-        cases = [
-            (_current_membership(channel_id, user_id), message_id)
-            for (channel_id, user_id), message_id in newest.items()
-        ]
+    behind = [
+        sa.and_(member, memberships.c.last_read_message_id < sa.bindparam(f"message_id_{i}"))
+        for member, i in pairs
+    ]
+    value: Any = sa.bindparam("message_id_0")
+    if senders > 1:
+        cases = [(member, sa.bindparam(f"message_id_{i}")) for member, i in pairs]
         value = sa.case(*cases, else_=memberships.c.last_read_message_id)
-    db.session.execute(
+    return (
         sa.update(memberships)
         .where(sa.or_(*behind))
         .values(last_read_message_id=value)
@@ -420,18 +470,22 @@ def _page_viewers(channel_id: int) -> list[int | str]:
     The ids come back joined into one row: sqlite3 hands the GIL over at every row it
     steps through, and under a busy room's fan-out each hand-over is a wait.
     """
+    joined = db.session.scalar(_page_viewers_query(), {"channel_id": channel_id})
+    ids = [int(user_id) for user_id in joined.split(",")] if joined else []
+    return ids if len(ids) <= MEMBER_PAGE_BUMPS_MAX else [ALL_VIEWERS]
+
+
+@lru_cache(maxsize=1)
+def _page_viewers_query() -> sa.Select:
+    """:func:`_page_viewers`' query, built once (``:channel_id`` is its parameter)."""
     memberships = ChatMembership.__table__
     members = (
         sa.select(memberships.c.user_id)
-        .where(memberships.c.channel_id == channel_id, memberships.c.removed_at.is_(None))
+        .where(memberships.c.channel_id == sa.bindparam("channel_id"), memberships.c.removed_at.is_(None))
         .limit(MEMBER_PAGE_BUMPS_MAX + 1)
         .subquery()
     )
-    joined = db.session.scalar(
-        sa.select(sa.func.aggregate_strings(sa.cast(members.c.user_id, sa.String), ","))
-    )
-    ids = [int(user_id) for user_id in joined.split(",")] if joined else []
-    return ids if len(ids) <= MEMBER_PAGE_BUMPS_MAX else [ALL_VIEWERS]
+    return sa.select(sa.func.aggregate_strings(sa.cast(members.c.user_id, sa.String), ","))
 
 
 def _insert(
@@ -441,8 +495,7 @@ def _insert(
     ``client_id`` yet; None otherwise.
 
     Where the database can "do nothing on conflict" (SQLite, PostgreSQL) this is one
-    statement, ``INSERT … SELECT <values> WHERE EXISTS (<current membership>) ON
-    CONFLICT DO NOTHING``: no lookup before it, no SAVEPOINT, two racing resends still
+    statement, a batch of one (:func:`_insert_many`): no lookup before it, no SAVEPOINT, two racing resends still
     store one row, and the membership holds at the instant of the write. It yields
     only the new id (half the CPU of an ORM upsert returning the entity); the row is
     then known column for column, so the session adopts it as loaded
@@ -457,9 +510,7 @@ def _insert(
         "body_html": html,
         "created_at": utcnow(),
     }
-    dialect = db.session.get_bind().dialect.name
-    upsert = _UPSERT_INSERTS.get(dialect)
-    if upsert is None:
+    if db.session.get_bind().dialect.name not in _UPSERT_DIALECTS:
         require(actor, "chat.post", channel, hide=True)
         message = ChatMessage(**values)
         try:
@@ -469,21 +520,7 @@ def _insert(
         except IntegrityError:
             return None
         return message
-    table = ChatMessage.__table__
-    is_member = sa.exists().where(_current_membership(channel.id, actor.id))
-    row = sa.select(*(sa.literal(value, table.c[name].type) for name, value in values.items()))
-    statement = upsert(table).from_select(list(values), row.where(is_member))
-    statement = statement.on_conflict_do_nothing(index_elements=["author_id", "client_id"])
-    # The page cache invalidates the room's members' pages only (see _page_viewers).
-    viewers = _page_viewers(channel.id) if page_cache(current_app).enabled else []
-    statement = statement.execution_options(pagecache_users=viewers)
-    if dialect == "sqlite":
-        # The row id comes with the statement (sqlite3's lastrowid): no RETURNING row
-        # to step through. rowcount 0: not a member, or the conflict kept the old row.
-        result = db.session.execute(statement)
-        message_id = result.lastrowid if result.rowcount == 1 else None
-    else:
-        message_id = db.session.execute(statement.returning(table.c.id)).scalar_one_or_none()
+    [message_id] = _insert_many([values])
     if message_id is None:
         return None
     message = ChatMessage(id=message_id, edited_at=None, deleted_at=None, deleted_by_id=None, **values)

@@ -245,3 +245,33 @@ def test_a_send_uses_only_its_own_database_connection(db, people):
         messages.post_message(sender, channels.get_channel(sender, channel_id), "one connection")
         db.session.commit()
     assert len(checkouts) == 1
+
+
+def test_a_sends_statements_are_built_once_and_found_compiled_after(app, db, people, monkeypatch):
+    """The INSERT, the read-marker UPDATE and the members read for the page cache are
+    built once per shape and come from SQLAlchemy's compiled cache after: built and
+    compiled again for every send, they were most of a send's CPU (SQLAlchemy never
+    caches a dialect's own INSERT … ON CONFLICT)."""
+    owner, member, *_ = people
+    channel = _room(db, people)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)  # so the send also reads the room's members
+    executed: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        executed.append((statement.split(None, 1)[0].upper(), context.cache_hit))
+
+    for round_ in range(2):
+        drafts = [messages.prepare_message(user, channel, f"round {round_}") for user in (owner, member)]
+        executed.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            messages.store_message(owner, messages.prepare_message(owner, channel, f"alone {round_}"))
+            messages.store_batch(drafts)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+        db.session.commit()
+    cache_hit = db.engine.dialect.CACHE_HIT
+    kinds = [kind for kind, _ in executed]
+    assert kinds.count("INSERT") == 2 and kinds.count("UPDATE") == 2 and "SELECT" in kinds
+    assert all(hit == cache_hit for _, hit in executed), executed
+    assert _count(db) == 6

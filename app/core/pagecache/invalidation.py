@@ -97,11 +97,14 @@ def _note_bulk_statements(state: Any) -> None:
     """``session.execute(update(...))`` bypasses the unit of work; catch it here.
 
     On a user-owned table the statement names its members with the
-    ``pagecache_users`` execution option; without it, every viewer is bumped.
+    ``pagecache_users`` execution option; without it, every viewer is bumped. A
+    text statement that writes names its table with ``pagecache_table`` (its SQL is
+    not inspected).
     """
-    if not (state.is_update or state.is_delete or state.is_insert):
+    named = state.execution_options.get("pagecache_table")
+    if not (named or state.is_update or state.is_delete or state.is_insert):
         return
-    table = getattr(getattr(state.statement, "table", None), "name", None)
+    table = named or getattr(getattr(state.statement, "table", None), "name", None)
     if table in USER_OWNED_TABLES:
         users = state.execution_options.get("pagecache_users")
         state.session.info.setdefault(_VIEWERS_KEY, set()).update(
