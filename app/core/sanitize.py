@@ -8,6 +8,7 @@ nothing else from users unescaped.
 from __future__ import annotations
 
 import html as html_lib
+import threading
 from urllib.parse import urlsplit
 
 import bleach
@@ -46,9 +47,6 @@ def _build_parser() -> MarkdownIt:
     return md
 
 
-_md = _build_parser()
-
-
 def _filter_attributes(tag: str, name: str, value: str) -> bool:
     allowed = ALLOWED_ATTRIBUTES.get(tag, [])
     if name not in allowed:
@@ -60,29 +58,52 @@ def _filter_attributes(tag: str, name: str, value: str) -> bool:
     return True
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_filter_attributes,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-)
+# Gunicorn's threads and the Socket.IO event threads render at the same time, and
+# neither renderer may be shared between them: bleach's Cleaner keeps its HTML
+# parser's state between calls (its docs: "not thread-safe"), and markdown-it's
+# linkify keeps the text it last scanned on the parser. Shared, they raised
+# ``IndexError`` inside html5lib under a busy chat room, losing the message being
+# sent, and returned output that belonged to another call. So each thread gets its
+# own pair, built on its first render.
+_local = threading.local()
+
+
+def _md() -> MarkdownIt:
+    """This thread's Markdown parser."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = _build_parser()
+    return md
+
+
+def _cleaner() -> bleach.Cleaner:
+    """This thread's bleach Cleaner."""
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=_filter_attributes,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+        )
+    return cleaner
 
 
 def render_markdown(text: str) -> str:
     """Render untrusted Markdown to HTML that is safe to insert into a page."""
-    html = _md.render(text or "")
-    return _cleaner.clean(html)
+    html = _md().render(text or "")
+    return _cleaner().clean(html)
 
 
 def clean_html(html: str) -> str:
     """Sanitize HTML produced elsewhere (for example after mention rewriting)."""
-    return _cleaner.clean(html)
+    return _cleaner().clean(html)
 
 
 def plain_text(text: str, limit: int = 200) -> str:
     """Strip Markdown/HTML to a short plain excerpt for previews and emails."""
-    html = _md.render(text or "")
+    html = _md().render(text or "")
     stripped = html_lib.unescape(bleach.clean(html, tags=set(), strip=True))
     stripped = " ".join(stripped.split())
     return stripped if len(stripped) <= limit else stripped[: limit - 1].rstrip() + "…"
