@@ -240,13 +240,17 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
         proc.start()
         workers.append(proc)
     drained: list[bool] = []
+    refused: list[list] = [[] for _ in phases]  # the server's error events, per phase
+    current = [0]
     try:
         connected = sum(ready.get(timeout=180) for _ in workers)
         assert connected == clients
         sender = socketio.Client(reconnection=False)
+        sender.on("error", lambda data: refused[current[0]].append(data), namespace=NS)
         sender.connect(urls[0], headers={"Cookie": cookies[0]}, namespaces=[NS], transports=["websocket"])
         time.sleep(1)  # let presence chatter settle
         for phase, (rate, count) in enumerate(phases):
+            current[0] = phase
             _send(sender, room_id, phase, rate, count)
             drained.append(_wait_for_phase(progress, phase, len(workers)))
             time.sleep(1)  # a quiet second between phases
@@ -262,7 +266,11 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
                 proc.terminate()
     return [
         _summary([(sent, now) for p, sent, now in samples if p == phase], clients, rate, count)
-        | {"phase": "saturated" if phase == 0 else "unsaturated", "drained": drained[phase]}
+        | {
+            "phase": "saturated" if phase == 0 else "unsaturated",
+            "drained": drained[phase],
+            "send_errors": refused[phase],
+        }
         for phase, (rate, count) in enumerate(phases)
     ]
 
@@ -416,6 +424,7 @@ def _row(r: dict) -> str:
         f"max={r['max_ms']}ms first-receipt p50={r['first_p50_ms']}ms p99={r['first_p99_ms']}ms "
         f"deliveries/s={r['deliveries_per_s']} (offered {r['offered_per_s']})"
         + ("" if r["drained"] else " NOT DRAINED")
+        + (f" SEND ERRORS={len(errors)} (first: {errors[0]})" if (errors := r.get("send_errors")) else "")
     )
 
 
