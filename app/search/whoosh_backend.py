@@ -52,6 +52,18 @@ INDEX_NAME = "guildhall"
 STEM_CACHE_SIZE = 50_000
 
 
+def content_analyzer(cachesize: int | None = STEM_CACHE_SIZE) -> Any:
+    """The analyzer of the ``content`` field (tokenize, lowercase, stop words, stem).
+
+    ``cachesize``: Whoosh's own stem cache, which speeds up a rebuild (one writer per
+    process) but is not thread-safe: once full, two threads evicting at once raise
+    ``RuntimeError: dictionary changed size during iteration`` or ``KeyError``. The
+    backend analyses query words and snippet words in every request thread, so its
+    analyzer has none (``None``); it keeps its own stems in a plain dict instead.
+    """
+    return StemmingAnalyzer(cachesize=cachesize)
+
+
 def make_schema() -> Schema:
     """The schema of a new index.
 
@@ -66,7 +78,7 @@ def make_schema() -> Schema:
     return Schema(
         key=ID(unique=True, stored=True),
         kind=ID(stored=True),
-        content=TEXT(analyzer=StemmingAnalyzer(cachesize=50_000), phrase=True),
+        content=TEXT(analyzer=content_analyzer(), phrase=True),
         title=STORED,
         body=STORED,
         url=STORED,
@@ -137,7 +149,7 @@ class WhooshBackend(SearchBackend):
         self._ix: Any = None
         self._local = threading.local()
         self._open_lock = threading.Lock()
-        self._analyzer = make_schema()["content"].analyzer
+        self._analyzer = content_analyzer(cachesize=None)  # shared by request threads
         self._stems: dict[str, str] = {}
 
     # --- index lifecycle -------------------------------------------------------------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
+import threading
 from pathlib import Path
 
 from app.search.documents import Document
-from app.search.whoosh_backend import WhooshBackend
+from app.search.whoosh_backend import STEM_CACHE_SIZE, WhooshBackend, make_schema
 
 PER_PROCESS = 40
 
@@ -84,3 +86,37 @@ def test_threads_searching_while_the_index_changes_see_consistent_results(tmp_pa
     assert after.total == 50
     assert backend.search(parse_user_query("before"), ["public"], Filters(), 1, 50, "relevance").total == 0
     backend.close()
+
+
+def test_threads_analysing_more_distinct_words_than_any_cache_holds_never_fail(tmp_path):
+    """Query and snippet words are analysed in every request thread. Whoosh's own
+    stem cache (50,000 words) is not thread-safe: once full, threads evicting at once
+    raised RuntimeError or KeyError, so a long-running threaded server would have
+    failed searches at random."""
+    backend = WhooshBackend(tmp_path, {})
+    failures: list[BaseException] = []
+    per_thread = STEM_CACHE_SIZE // 3
+
+    def analyse(thread: int) -> None:
+        try:
+            for n in range(per_thread):
+                backend._tokens([f"w{thread}x{n}ing"])
+                backend._stem(f"v{thread}x{n}ed")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=analyse, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    # Without a cache it is still the index's analyzer, word for word.
+    indexing = make_schema()["content"].analyzer
+    words = ["Running", "the", "partners'", "integrations", "MSPs"]
+    assert backend._tokens(words) == [t.text for word in words for t in indexing(word, mode="query")]
