@@ -24,41 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 NS = "/chat"
-
-
-def make_room(app, members: int) -> tuple[int, str]:
-    """A public room of ``members`` members; the sender's session cookie value."""
-    import uuid
-
-    from app.accounts.models import User
-    from app.chat.models import ChatChannel, ChatMembership
-    from app.core.db import utcnow
-    from app.extensions import db
-
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        users = [
-            User(
-                email=f"send{i}@example.com",
-                username=f"send{i}",
-                display_name=f"Send {i}",
-                display_skeleton=f"send{i}",
-                password_hash="!",
-                confirmed_at=utcnow(),
-            )
-            for i in range(members)
-        ]
-        db.session.add_all(users)
-        room = ChatChannel(kind="public", name="Send bench", slug=f"send-{uuid.uuid4().hex[:8]}")
-        db.session.add(room)
-        db.session.flush()
-        db.session.add_all(ChatMembership(channel_id=room.id, user_id=user.id) for user in users)
-        db.session.commit()
-        serializer = app.session_interface.get_signing_serializer(app)
-        return room.id, serializer.dumps({"_user_id": users[0].get_id(), "_fresh": True})
 
 
 def main() -> None:
@@ -71,21 +38,20 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
     args = parser.parse_args()
 
+    from chat import guildhall_config, guildhall_data  # bench/chat.py: the same room
+
     from app import create_app
-    from app.extensions import socketio
+    from app.extensions import db, socketio
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'send.sqlite'}"
-        app = create_app(
-            "development",
-            instance_path=str(Path(tmp) / "instance"),
-            SQLALCHEMY_DATABASE_URI=url,
-            SECRET_KEY="send-bench-secret-key-0123456789abcdef",
-            CHAT_RATE_LIMIT="100000 per second",
-            RATELIMIT_ENABLED=False,
-            PAGE_CACHE_SECONDS=60,
-        )
-        room_id, cookie = make_room(app, args.members)
+        config = guildhall_config(Path(tmp), None) | {"PAGE_CACHE_SECONDS": 60}
+        if args.database_url:
+            config["SQLALCHEMY_DATABASE_URI"] = args.database_url
+        app = create_app("development", instance_path=str(Path(tmp) / "instance"), **config)
+        with app.app_context():
+            db.drop_all()  # an earlier run's members would collide
+        room_id, cookies = guildhall_data(Path(tmp), config, args.members - 1)
+        cookie = cookies[0].split("=", 1)[1]
         http = app.test_client()
         http.set_cookie("session", cookie)
         client = socketio.test_client(app, namespace=NS, flask_test_client=http)

@@ -1,13 +1,12 @@
 """Markdown rendering and sanitizing: the features members use, and nothing that runs."""
 
 import json
-import sys
-import threading
 
 import pytest
 
 from app.core.sanitize import plain_text, render_markdown
 from tests.hostile import HOSTILE, script_vectors_in, xss_vectors
+from tests.threads import race
 
 
 def test_commonmark_basics():
@@ -89,31 +88,18 @@ def test_plain_text_strips_markup_and_unescapes():
 
 def test_rendering_from_many_threads_at_once_gives_each_the_same_html():
     """Gunicorn threads and Socket.IO event threads render at once. bleach's Cleaner
-    keeps its HTML parser's state between calls and is not thread-safe: one shared
-    by every thread raised ``IndexError: pop from empty list`` inside html5lib under
-    a busy chat room, losing the message that was being sent."""
+    and markdown-it's linkify keep state between calls: shared by every thread, they
+    raised ``IndexError: pop from empty list`` inside html5lib under a busy chat room,
+    losing the message being sent, and returned HTML belonging to another call."""
     sources = [*xss_vectors()[:40], "one **two** three", "> quote\n\n- a\n- b", "<p>x</p></p></div>"]
     expected = [render_markdown(source) for source in sources]
-    failures: list[BaseException] = []
     mismatches: list[str] = []
 
-    def render_all() -> None:
-        try:
-            for _ in range(15):
-                for source, html in zip(sources, expected, strict=True):
-                    if render_markdown(source) != html:
-                        mismatches.append(source)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
+    def render_all(_: int) -> None:
+        for _ in range(15):
+            for source, html in zip(sources, expected, strict=True):
+                if render_markdown(source) != html:
+                    mismatches.append(source)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    try:
-        threads = [threading.Thread(target=render_all) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    failures = race(render_all, threads=6)
     assert not failures and not mismatches, (failures[:3], mismatches[:3])

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
-import sys
-import threading
 from pathlib import Path
 
 from app.search.documents import Document
 from app.search.whoosh_backend import STEM_CACHE_SIZE, WhooshBackend, make_schema
+from tests.threads import race
 
 PER_PROCESS = 40
 
@@ -94,27 +93,14 @@ def test_threads_analysing_more_distinct_words_than_any_cache_holds_never_fail(t
     raised RuntimeError or KeyError, so a long-running threaded server would have
     failed searches at random."""
     backend = WhooshBackend(tmp_path, {})
-    failures: list[BaseException] = []
     per_thread = STEM_CACHE_SIZE // 3
 
     def analyse(thread: int) -> None:
-        try:
-            for n in range(per_thread):
-                backend._tokens([f"w{thread}x{n}ing"])
-                backend._stem(f"v{thread}x{n}ed")
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
+        for n in range(per_thread):
+            backend._tokens([f"w{thread}x{n}ing"])
+            backend._stem(f"v{thread}x{n}ed")
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
-        threads = [threading.Thread(target=analyse, args=(k,)) for k in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    failures = race(analyse, threads=4)
     assert failures == []
     # Without a cache it is still the index's analyzer, word for word.
     indexing = make_schema()["content"].analyzer
