@@ -495,12 +495,13 @@ def _insert(
     ``client_id`` yet; None otherwise.
 
     Where the database can "do nothing on conflict" (SQLite, PostgreSQL) this is one
-    statement, a batch of one (:func:`_insert_many`): no lookup before it, no SAVEPOINT, two racing resends still
-    store one row, and the membership holds at the instant of the write. It yields
-    only the new id (half the CPU of an ORM upsert returning the entity); the row is
-    then known column for column, so the session adopts it as loaded
-    (``make_transient_to_detached``) without reading it back. Other databases take
-    the ORM path: ``require`` first, then a SAVEPOINT catching the duplicate.
+    statement, a batch of one (:func:`_insert_many`): no lookup before it, no
+    SAVEPOINT, two racing resends still store one row, and the membership holds at the
+    instant of the write. It yields only the new id (half the CPU of an ORM upsert
+    returning the entity); the row is then known column for column, so the session
+    adopts it as loaded (``make_transient_to_detached``) without reading it back.
+    Other databases take the ORM path: ``require`` first, then a SAVEPOINT catching
+    the duplicate.
     """
     values = {
         "channel_id": channel.id,
