@@ -152,12 +152,15 @@ def test_run_server_help_mentions_host_and_port(runner):
 
 
 def test_run_server_takes_host_and_port_from_the_environment(runner, app, monkeypatch):
+    from app.core import heap
     from app.extensions import socketio
 
     calls = []
+    monkeypatch.setattr(heap, "freeze_startup_objects", lambda: calls.append("freeze"))
     monkeypatch.setattr(socketio, "run", lambda application, **kwargs: calls.append((application, kwargs)))
     result = runner.invoke(args=["run-server"], env={"HOST": WILDCARD, "PORT": "5123"})
     assert result.exit_code == 0, result.output
+    assert calls.pop(0) == "freeze"  # the start-up heap is frozen before serving
     assert calls[0][0] is app
     assert calls[0][1]["host"] == WILDCARD
     assert calls[0][1]["port"] == 5123
@@ -166,9 +169,11 @@ def test_run_server_takes_host_and_port_from_the_environment(runner, app, monkey
 
 
 def test_run_server_options_win_over_the_environment(runner, monkeypatch):
+    from app.core import heap
     from app.extensions import socketio
 
     calls = []
+    monkeypatch.setattr(heap, "freeze_startup_objects", lambda: 0)
     monkeypatch.setattr(socketio, "run", lambda application, **kwargs: calls.append(kwargs))
     runner.invoke(args=["run-server", "--host", "127.0.0.2", "--port", "6001"], env={"PORT": "5123"})
     assert (calls[0]["host"], calls[0]["port"]) == ("127.0.0.2", 6001)
