@@ -12,17 +12,21 @@ Setups, measured the same way in the same run:
                (``SOCKETIO_MESSAGE_QUEUE``); clients alternate between them
 
 The clients live in ``--workers`` separate processes (python-socketio clients over
-WebSocket). One more client sends ``--messages`` messages, paced at ``--rate`` per
-second, each carrying its send time; every receiver records its receipt time. All
-processes share one clock (one machine), so latency = receipt − send. Deliveries/s =
-deliveries received / (last receipt − first send).
+WebSocket; by default all of a worker's clients share one asyncio loop, see
+``receivers``). One more client sends messages paced at a fixed rate, each carrying
+its send time; every receiver records its receipt time. All processes share one clock
+(one machine), so latency = receipt − send. Deliveries/s = deliveries received /
+(last receipt − first send).
 
-Each case has two phases on the same connections. "saturated" is the run above: at
-40/s × 200 clients it offers 8,000 deliveries/s, more than this 2-core machine's
-reference serves, so its latency is mostly queueing. Once every receiver has all of
-it (and a quiet second), "unsaturated" sends ``--unsaturated-messages`` at
-``--unsaturated-rate`` (10/s: 2,000 deliveries/s at 200 clients), a load the reference
-carries with room to spare, so its p99 is the latency of the stack itself.
+Each case has three phases on the same connections, each started once every receiver
+has all of the previous one (and a quiet second):
+  peak         ``--messages`` at ``--rate`` (40/s: 8,000 deliveries/s at 200 clients,
+               the load the issue's reference figure was taken at)
+  unsaturated  ``--unsaturated-messages`` at ``--unsaturated-rate`` (10/s: 2,000/s),
+               well within every setup's capacity: the latency of the stack itself
+  capacity     ``--capacity-messages`` at ``--capacity-rate`` (160/s: 32,000/s
+               offered), more than any setup serves here, so its deliveries/s is
+               the setup's ceiling and its latency is mostly queueing
 "first-receipt" is each message's earliest receipt by any client: the server's
 handling plus one delivery. When it is close to the full latency, messages queued
 before the fan-out (in the handler), not in it.
@@ -163,61 +167,127 @@ def start_guildhall(config: dict, port: int, tmp: Path, log: Path | None = None)
 # --- clients ---------------------------------------------------------------------------
 
 
-def receivers(urls: list[str], cookies: list[str], phases: list[int], ready, progress, results, stop) -> None:
+def _parse(data, phases: list[int]) -> tuple[int, float] | None:
+    """A receipt's (phase, send time), or None for anything that is not the sender's."""
+    try:
+        phase, _, sent = str(data["body"]).split(":", 2)
+        phase_index, sent_at = int(phase), float(sent)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (phase_index, sent_at) if 0 <= phase_index < len(phases) else None
+
+
+def receivers(
+    mode: str, urls: list[str], cookies: list[str], phases: list[int], ready, progress, results, stop
+) -> None:
     """One worker process holding several receiving clients.
 
     ``phases`` is the number of messages sent in each phase; a message's body is
     ``"<phase>:<index>:<send time>"``. The worker tells ``progress`` when its clients
     have every message of a phase, so the sender can start the next one on a drained
     server.
-    """
-    import socketio
 
+    ``mode`` "async" runs every client of the worker on one asyncio loop
+    (``socketio.AsyncClient`` over aiohttp); "thread" gives each client its own
+    reader threads (``socketio.Client``), as the earlier runs did. At 200 clients
+    the thread clients spent about three times the server's CPU on receiving, so
+    on 2 cores they, not the server, set the ceiling; the async ones cost a
+    fraction of that and leave the cores to the server under test.
+    """
     received: list[tuple[int, float, float]] = []
     counts = [0] * len(phases)
+    expected = [count * len(urls) for count in phases]
+
+    def record(data) -> None:
+        now = time.time()
+        parsed = _parse(data, phases)
+        if parsed is None:
+            return
+        received.append((parsed[0], parsed[1], now))
+        counts[parsed[0]] += 1
+        if counts[parsed[0]] == expected[parsed[0]]:
+            progress.put(parsed[0])
+
+    deadline = time.monotonic() + 120 * len(phases)
+
+    def finished() -> bool:
+        return len(received) >= sum(expected) or time.monotonic() > deadline or stop.is_set()
+
+    if mode == "async":
+        _receive_async(urls, cookies, record, finished, ready)
+    else:
+        _receive_threads(urls, cookies, record, finished, ready)
+    results.put(received)
+
+
+def _receive_async(urls, cookies, record, finished, ready) -> None:
+    import asyncio
+
+    import socketio
+
+    async def main() -> None:
+        clients = [socketio.AsyncClient(reconnection=False) for _ in urls]
+        for client in clients:
+            client.on("new_message", record, namespace=NS)
+        batch = 25  # connect in small batches: a burst of 200 handshakes is not what we measure
+        for start in range(0, len(clients), batch):
+            await asyncio.gather(
+                *(
+                    client.connect(
+                        url,
+                        headers={"Cookie": cookie},
+                        namespaces=[NS],
+                        transports=["websocket"],
+                        wait_timeout=30,
+                    )
+                    for client, url, cookie in list(zip(clients, urls, cookies, strict=True))[
+                        start : start + batch
+                    ]
+                )
+            )
+        ready.put(len(clients))
+        while not finished():
+            await asyncio.sleep(0.05)
+        await asyncio.gather(*(client.disconnect() for client in clients))
+
+    asyncio.run(main())
+
+
+def _receive_threads(urls, cookies, record, finished, ready) -> None:
+    import socketio
+
     lock = threading.Lock()
+
+    def locked(data) -> None:
+        with lock:
+            record(data)
+
     clients = []
     for url, cookie in zip(urls, cookies, strict=True):
         client = socketio.Client(reconnection=False)
-
-        def on_message(data):
-            now = time.time()
-            try:
-                phase, _, sent = str(data["body"]).split(":", 2)
-                phase_index, sent_at = int(phase), float(sent)
-            except (KeyError, ValueError):
-                return
-            if not 0 <= phase_index < len(phases):
-                return
-            with lock:
-                received.append((phase_index, sent_at, now))
-                counts[phase_index] += 1
-                if counts[phase_index] == phases[phase_index] * len(clients):
-                    progress.put(phase_index)
-
-        client.on("new_message", on_message, namespace=NS)
+        client.on("new_message", locked, namespace=NS)
         client.connect(
             url, headers={"Cookie": cookie}, namespaces=[NS], transports=["websocket"], wait_timeout=30
         )
         clients.append(client)
     ready.put(len(clients))
-    deadline = time.monotonic() + 120 * len(phases)
-    while len(received) < sum(phases) * len(clients) and time.monotonic() < deadline and not stop.is_set():
+    while not finished():
         time.sleep(0.05)
-    results.put(received)
     for client in clients:
         client.disconnect()
 
 
 def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, args) -> list[dict]:
     """Connect ``clients`` receivers across ``args.workers`` processes, then send each
-    phase on the same connections: first the saturating ``--rate``, then (unless 0)
-    ``--unsaturated-rate``, once every receiver has the first phase's messages."""
+    phase on the same connections — ``--rate``, then (unless 0) ``--unsaturated-rate``
+    and ``--capacity-rate`` — each once every receiver has the previous one's messages."""
     import socketio
 
-    phases = [(args.rate, args.messages)]
+    phases = [("peak", args.rate, args.messages)]
     if args.unsaturated_rate:
-        phases.append((args.unsaturated_rate, args.unsaturated_messages))
+        phases.append(("unsaturated", args.unsaturated_rate, args.unsaturated_messages))
+    if args.capacity_rate:
+        phases.append(("capacity", args.capacity_rate, args.capacity_messages))
     ctx = mp.get_context("spawn")
     ready, progress, results, stop = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event()
     workers = []
@@ -228,9 +298,10 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
         proc = ctx.Process(
             target=receivers,
             args=(
+                args.client_mode,
                 [urls[i % len(urls)] for i in indexes],
                 [cookies[i + 1] for i in indexes],
-                [count for _, count in phases],
+                [count for _, _, count in phases],
                 ready,
                 progress,
                 results,
@@ -249,7 +320,7 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
         sender.on("error", lambda data: refused[current[0]].append(data), namespace=NS)
         sender.connect(urls[0], headers={"Cookie": cookies[0]}, namespaces=[NS], transports=["websocket"])
         time.sleep(1)  # let presence chatter settle
-        for phase, (rate, count) in enumerate(phases):
+        for phase, (_, rate, count) in enumerate(phases):
             current[0] = phase
             _send(sender, room_id, phase, rate, count)
             drained.append(_wait_for_phase(progress, phase, len(workers)))
@@ -267,11 +338,11 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
     return [
         _summary([(sent, now) for p, sent, now in samples if p == phase], clients, rate, count)
         | {
-            "phase": "saturated" if phase == 0 else "unsaturated",
+            "phase": name,
             "drained": drained[phase],
             "send_errors": refused[phase],
         }
-        for phase, (rate, count) in enumerate(phases)
+        for phase, (name, rate, count) in enumerate(phases)
     ]
 
 
@@ -384,9 +455,19 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--setups", nargs="+", default=["reference", "guildhall-1", "guildhall-2"])
-    parser.add_argument("--messages", type=int, default=100, help="messages sent per case")
+    parser.add_argument("--messages", type=int, default=300, help="messages sent in the peak phase")
     parser.add_argument(
-        "--rate", type=float, default=40, help="messages per second from the sender (saturated phase)"
+        "--rate", type=float, default=40, help="messages per second from the sender (peak phase)"
+    )
+    parser.add_argument(
+        "--capacity-rate",
+        type=float,
+        default=160,
+        help="last, a phase offering more than the stack can serve (0: skip it); its "
+        "deliveries/s is the setup's capacity",
+    )
+    parser.add_argument(
+        "--capacity-messages", type=int, default=480, help="messages sent in the capacity phase"
     )
     parser.add_argument(
         "--unsaturated-rate",
@@ -398,7 +479,13 @@ def main() -> None:
     parser.add_argument(
         "--unsaturated-messages", type=int, default=100, help="messages sent in the unsaturated phase"
     )
-    parser.add_argument("--workers", type=int, default=10, help="receiver processes")
+    parser.add_argument("--workers", type=int, default=4, help="receiver processes")
+    parser.add_argument(
+        "--client-mode",
+        choices=["async", "thread"],
+        default="async",
+        help="receivers on one asyncio loop per worker (default) or a thread per client",
+    )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--reference-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print JSON lines only")
@@ -419,7 +506,7 @@ def _row(r: dict) -> str:
     if not r["delivered"]:
         return f"{r['setup']:<12} clients={r['clients']:<4} rate={r['rate']:g}/s delivered=0/{r['expected']}"
     return (
-        f"{r['setup']:<12} clients={r['clients']:<4} rate={r['rate']:g}/s "
+        f"{r['setup']:<12} clients={r['clients']:<4} {r['phase']:<11} rate={r['rate']:g}/s "
         f"delivered={r['delivered']}/{r['expected']} p50={r['p50_ms']}ms p99={r['p99_ms']}ms "
         f"max={r['max_ms']}ms first-receipt p50={r['first_p50_ms']}ms p99={r['first_p99_ms']}ms "
         f"deliveries/s={r['deliveries_per_s']} (offered {r['offered_per_s']})"
