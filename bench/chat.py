@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 FLASK = str(Path(sys.executable).with_name("flask"))
 NS = "/chat"
+USER_AGENT = "guildhall-bench"
 
 
 def free_port() -> int:
@@ -143,8 +144,18 @@ def guildhall_data(tmp: Path, config: dict, clients: int) -> tuple[int, list[str
         db.session.flush()
         db.session.add_all(ChatMembership(channel_id=room.id, user_id=user.id) for user in users)
         db.session.commit()
+        # The session a sign-in from this address and browser leaves: with "basic"
+        # protection, one without a matching "_id" is marked not fresh on every event,
+        # which re-signs a cookie no one receives.
+        with app.test_request_context(
+            environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}
+        ):
+            identifier = app.login_manager._session_identifier_generator()
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = [f"session={serializer.dumps({'_user_id': u.get_id(), '_fresh': True})}" for u in users]
+        cookies = [
+            f"session={serializer.dumps({'_user_id': u.get_id(), '_fresh': True, '_id': identifier})}"
+            for u in users
+        ]
         room_id = room.id
         db.engine.dispose()
     return room_id, cookies
@@ -235,7 +246,7 @@ def _receive_async(urls, cookies, record, finished, ready) -> None:
                 *(
                     client.connect(
                         url,
-                        headers={"Cookie": cookie},
+                        headers={"Cookie": cookie, "User-Agent": USER_AGENT},
                         namespaces=[NS],
                         transports=["websocket"],
                         wait_timeout=30,
@@ -267,7 +278,11 @@ def _receive_threads(urls, cookies, record, finished, ready) -> None:
         client = socketio.Client(reconnection=False)
         client.on("new_message", locked, namespace=NS)
         client.connect(
-            url, headers={"Cookie": cookie}, namespaces=[NS], transports=["websocket"], wait_timeout=30
+            url,
+            headers={"Cookie": cookie, "User-Agent": USER_AGENT},
+            namespaces=[NS],
+            transports=["websocket"],
+            wait_timeout=30,
         )
         clients.append(client)
     ready.put(len(clients))
@@ -318,7 +333,12 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
         assert connected == clients
         sender = socketio.Client(reconnection=False)
         sender.on("error", lambda data: refused[current[0]].append(data), namespace=NS)
-        sender.connect(urls[0], headers={"Cookie": cookies[0]}, namespaces=[NS], transports=["websocket"])
+        sender.connect(
+            urls[0],
+            headers={"Cookie": cookies[0], "User-Agent": USER_AGENT},
+            namespaces=[NS],
+            transports=["websocket"],
+        )
         time.sleep(1)  # let presence chatter settle
         for phase, (_, rate, count) in enumerate(phases):
             current[0] = phase
