@@ -55,6 +55,20 @@ sys.path.insert(0, str(ROOT))
 FLASK = str(Path(sys.executable).with_name("flask"))
 NS = "/chat"
 USER_AGENT = "guildhall-bench"
+# The phases, in the order they run: name, rate and message-count options, their
+# defaults, and what the phase shows (see the module docstring).
+PHASES = (
+    ("peak", "--rate", "--messages", 40, 300, "the issue's reference load"),
+    (
+        "unsaturated",
+        "--unsaturated-rate",
+        "--unsaturated-messages",
+        10,
+        100,
+        "well within every setup's capacity",
+    ),
+    ("capacity", "--capacity-rate", "--capacity-messages", 160, 480, "more than any setup serves: a ceiling"),
+)
 
 
 def free_port() -> int:
@@ -178,6 +192,16 @@ def start_guildhall(config: dict, port: int, tmp: Path, log: Path | None = None)
 # --- clients ---------------------------------------------------------------------------
 
 
+def _connect_options(cookie: str) -> dict:
+    """``connect`` arguments every bench client uses: a member's session over WebSocket."""
+    return {
+        "headers": {"Cookie": cookie, "User-Agent": USER_AGENT},
+        "namespaces": [NS],
+        "transports": ["websocket"],
+        "wait_timeout": 30,
+    }
+
+
 def _parse(data, phases: list[int]) -> tuple[int, float] | None:
     """A receipt's (phase, send time), or None for anything that is not the sender's."""
     try:
@@ -240,20 +264,13 @@ def _receive_async(urls, cookies, record, finished, ready) -> None:
         clients = [socketio.AsyncClient(reconnection=False) for _ in urls]
         for client in clients:
             client.on("new_message", record, namespace=NS)
+        connections = list(zip(clients, urls, cookies, strict=True))
         batch = 25  # connect in small batches: a burst of 200 handshakes is not what we measure
-        for start in range(0, len(clients), batch):
+        for start in range(0, len(connections), batch):
             await asyncio.gather(
                 *(
-                    client.connect(
-                        url,
-                        headers={"Cookie": cookie, "User-Agent": USER_AGENT},
-                        namespaces=[NS],
-                        transports=["websocket"],
-                        wait_timeout=30,
-                    )
-                    for client, url, cookie in list(zip(clients, urls, cookies, strict=True))[
-                        start : start + batch
-                    ]
+                    client.connect(url, **_connect_options(cookie))
+                    for client, url, cookie in connections[start : start + batch]
                 )
             )
         ready.put(len(clients))
@@ -277,13 +294,7 @@ def _receive_threads(urls, cookies, record, finished, ready) -> None:
     for url, cookie in zip(urls, cookies, strict=True):
         client = socketio.Client(reconnection=False)
         client.on("new_message", locked, namespace=NS)
-        client.connect(
-            url,
-            headers={"Cookie": cookie, "User-Agent": USER_AGENT},
-            namespaces=[NS],
-            transports=["websocket"],
-            wait_timeout=30,
-        )
+        client.connect(url, **_connect_options(cookie))
         clients.append(client)
     ready.put(len(clients))
     while not finished():
@@ -294,15 +305,15 @@ def _receive_threads(urls, cookies, record, finished, ready) -> None:
 
 def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, args) -> list[dict]:
     """Connect ``clients`` receivers across ``args.workers`` processes, then send each
-    phase on the same connections — ``--rate``, then (unless 0) ``--unsaturated-rate``
-    and ``--capacity-rate`` — each once every receiver has the previous one's messages."""
+    of ``PHASES`` whose rate is not 0 on the same connections, each once every
+    receiver has the previous one's messages."""
     import socketio
 
-    phases = [("peak", args.rate, args.messages)]
-    if args.unsaturated_rate:
-        phases.append(("unsaturated", args.unsaturated_rate, args.unsaturated_messages))
-    if args.capacity_rate:
-        phases.append(("capacity", args.capacity_rate, args.capacity_messages))
+    phases = [
+        (name, getattr(args, f"{name}_rate"), getattr(args, f"{name}_messages"))
+        for name, *_ in PHASES
+        if getattr(args, f"{name}_rate")
+    ]
     ctx = mp.get_context("spawn")
     ready, progress, results, stop = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event()
     workers = []
@@ -333,12 +344,7 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
         assert connected == clients
         sender = socketio.Client(reconnection=False)
         sender.on("error", lambda data: refused[current[0]].append(data), namespace=NS)
-        sender.connect(
-            urls[0],
-            headers={"Cookie": cookies[0], "User-Agent": USER_AGENT},
-            namespaces=[NS],
-            transports=["websocket"],
-        )
+        sender.connect(urls[0], **_connect_options(cookies[0]))
         time.sleep(1)  # let presence chatter settle
         for phase, (_, rate, count) in enumerate(phases):
             current[0] = phase
@@ -475,30 +481,21 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--setups", nargs="+", default=["reference", "guildhall-1", "guildhall-2"])
-    parser.add_argument("--messages", type=int, default=300, help="messages sent in the peak phase")
-    parser.add_argument(
-        "--rate", type=float, default=40, help="messages per second from the sender (peak phase)"
-    )
-    parser.add_argument(
-        "--capacity-rate",
-        type=float,
-        default=160,
-        help="last, a phase offering more than the stack can serve (0: skip it); its "
-        "deliveries/s is the setup's capacity",
-    )
-    parser.add_argument(
-        "--capacity-messages", type=int, default=480, help="messages sent in the capacity phase"
-    )
-    parser.add_argument(
-        "--unsaturated-rate",
-        type=float,
-        default=10,
-        help="then, on the same connections, a phase at this rate (0: skip it); "
-        "10/s x 200 clients = 2,000 deliveries/s, well below the reference's capacity here",
-    )
-    parser.add_argument(
-        "--unsaturated-messages", type=int, default=100, help="messages sent in the unsaturated phase"
-    )
+    for name, rate_option, messages_option, rate, messages, shows in PHASES:
+        parser.add_argument(
+            rate_option,
+            dest=f"{name}_rate",
+            type=float,
+            default=rate,
+            help=f"messages per second from the sender in the {name} phase, {shows} (0: skip it)",
+        )
+        parser.add_argument(
+            messages_option,
+            dest=f"{name}_messages",
+            type=int,
+            default=messages,
+            help=f"messages sent in the {name} phase",
+        )
     parser.add_argument("--workers", type=int, default=4, help="receiver processes")
     parser.add_argument(
         "--client-mode",
