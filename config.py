@@ -35,7 +35,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET)
     # None means "SQLite file in the instance folder"; create_app fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Empty: create_app adds what suits the database (see app._engine_defaults).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SITE_NAME = os.environ.get("SITE_NAME", "Guildhall")
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
 

@@ -10,10 +10,13 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from config import CONFIGS, INSECURE_SECRET, Config
 
 ROOT = Path(__file__).resolve().parent.parent
+# Connections a SQLite file's pool keeps open (see _engine_defaults).
+SQLITE_POOL_SIZE = 20
 
 
 def create_app(
@@ -83,9 +86,29 @@ def _fill_defaults(app: Flask) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'guildhall.sqlite'}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_defaults(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    )
     app.config.setdefault("MAIL_OUTBOX_DIR", None)
     if not app.config.get("MAIL_OUTBOX_DIR"):
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
+
+
+def _engine_defaults(uri: str, options: dict) -> dict:
+    """Pool settings for the database in ``uri``; ``options`` set in the config win.
+
+    A server connection can be dropped behind the pool's back (a restart, an idle
+    timeout), so it is pinged at checkout. A SQLite file cannot: the ping would be one
+    more statement on every request and every chat event for nothing. And since every
+    Socket.IO event runs in its own thread, bursts of events hold more connections at
+    once than the default pool keeps (5): the overflow was closed on return and opened
+    again (with its PRAGMAs) on the next burst, so a SQLite file keeps a larger pool.
+    """
+    sqlite = make_url(uri).get_backend_name() == "sqlite"
+    defaults: dict = {"pool_pre_ping": not sqlite}
+    if sqlite and make_url(uri).database not in (None, "", ":memory:"):
+        defaults["pool_size"] = SQLITE_POOL_SIZE
+    return defaults | options
 
 
 def _register_features(app: Flask) -> None:

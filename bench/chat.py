@@ -229,19 +229,24 @@ def receivers(
     on 2 cores they, not the server, set the ceiling; the async ones cost a
     fraction of that and leave the cores to the server under test.
     """
-    received: list[tuple[int, float, float]] = []
+    received: list[tuple[int, float, float, bool]] = []
     counts = [0] * len(phases)
     expected = [count * len(urls) for count in phases]
 
-    def record(data) -> None:
+    def record(data, first_of_event: bool = True) -> None:
         now = time.time()
         parsed = _parse(data, phases)
         if parsed is None:
             return
-        received.append((parsed[0], parsed[1], now))
+        received.append((parsed[0], parsed[1], now, first_of_event))
         counts[parsed[0]] += 1
         if counts[parsed[0]] == expected[parsed[0]]:
             progress.put(parsed[0])
+
+    def record_batch(batch) -> None:
+        """Guildhall's ``new_messages``: several of the room's messages in one event."""
+        for index, message in enumerate(batch.get("messages") or ()):
+            record(message, index == 0)
 
     deadline = time.monotonic() + 120 * len(phases)
 
@@ -249,13 +254,13 @@ def receivers(
         return len(received) >= sum(expected) or time.monotonic() > deadline or stop.is_set()
 
     if mode == "async":
-        _receive_async(urls, cookies, record, finished, ready)
+        _receive_async(urls, cookies, record, record_batch, finished, ready)
     else:
-        _receive_threads(urls, cookies, record, finished, ready)
+        _receive_threads(urls, cookies, record, record_batch, finished, ready)
     results.put(received)
 
 
-def _receive_async(urls, cookies, record, finished, ready) -> None:
+def _receive_async(urls, cookies, record, record_batch, finished, ready) -> None:
     import asyncio
 
     import socketio
@@ -264,6 +269,7 @@ def _receive_async(urls, cookies, record, finished, ready) -> None:
         clients = [socketio.AsyncClient(reconnection=False) for _ in urls]
         for client in clients:
             client.on("new_message", record, namespace=NS)
+            client.on("new_messages", record_batch, namespace=NS)
         connections = list(zip(clients, urls, cookies, strict=True))
         batch = 25  # connect in small batches: a burst of 200 handshakes is not what we measure
         for start in range(0, len(connections), batch):
@@ -281,7 +287,7 @@ def _receive_async(urls, cookies, record, finished, ready) -> None:
     asyncio.run(main())
 
 
-def _receive_threads(urls, cookies, record, finished, ready) -> None:
+def _receive_threads(urls, cookies, record, record_batch, finished, ready) -> None:
     import socketio
 
     lock = threading.Lock()
@@ -290,10 +296,15 @@ def _receive_threads(urls, cookies, record, finished, ready) -> None:
         with lock:
             record(data)
 
+    def locked_batch(batch) -> None:
+        with lock:
+            record_batch(batch)
+
     clients = []
     for url, cookie in zip(urls, cookies, strict=True):
         client = socketio.Client(reconnection=False)
         client.on("new_message", locked, namespace=NS)
+        client.on("new_messages", locked_batch, namespace=NS)
         client.connect(url, **_connect_options(cookie))
         clients.append(client)
     ready.put(len(clients))
@@ -303,7 +314,18 @@ def _receive_threads(urls, cookies, record, finished, ready) -> None:
         client.disconnect()
 
 
-def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, args) -> list[dict]:
+def server_cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU the server processes have used so far (Linux ``/proc``)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_case(
+    urls: list[str], cookies: list[str], room_id: int, clients: int, args, server_pids: list[int]
+) -> list[dict]:
     """Connect ``clients`` receivers across ``args.workers`` processes, then send each
     of ``PHASES`` whose rate is not 0 on the same connections, each once every
     receiver has the previous one's messages."""
@@ -337,6 +359,7 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
         proc.start()
         workers.append(proc)
     drained: list[bool] = []
+    cpu: list[float] = []  # the servers' CPU seconds per phase
     refused: list[list] = [[] for _ in phases]  # the server's error events, per phase
     current = [0]
     try:
@@ -348,10 +371,12 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
         time.sleep(1)  # let presence chatter settle
         for phase, (_, rate, count) in enumerate(phases):
             current[0] = phase
+            before = server_cpu_seconds(server_pids)
             _send(sender, room_id, phase, rate, count)
             drained.append(_wait_for_phase(progress, phase, len(workers)))
+            cpu.append(server_cpu_seconds(server_pids) - before)
             time.sleep(1)  # a quiet second between phases
-        samples: list[tuple[int, float, float]] = []
+        samples: list[tuple[int, float, float, bool]] = []
         for _ in workers:
             samples.extend(results.get(timeout=180))
         sender.disconnect()
@@ -362,11 +387,13 @@ def run_case(urls: list[str], cookies: list[str], room_id: int, clients: int, ar
             if proc.is_alive():
                 proc.terminate()
     return [
-        _summary([(sent, now) for p, sent, now in samples if p == phase], clients, rate, count)
+        _summary([(sent, now) for p, sent, now, _ in samples if p == phase], clients, rate, count)
         | {
+            "events": sum(first for p, _, _, first in samples if p == phase),
             "phase": name,
             "drained": drained[phase],
             "send_errors": refused[phase],
+            "server_cpu_ms_per_message": round(cpu[phase] * 1000 / count, 2),
         }
         for phase, (name, rate, count) in enumerate(phases)
     ]
@@ -463,7 +490,7 @@ def bench_setup(setup: str, clients: int, args) -> list[dict]:
                 urls = [f"http://127.0.0.1:{port}" for port in ports]
             for url in urls:
                 wait_healthy(url + "/healthz")
-            results = run_case(urls, cookies, room_id, clients, args)
+            results = run_case(urls, cookies, room_id, clients, args, [proc.pid for proc in procs])
         finally:
             for proc in procs:
                 proc.terminate()
@@ -526,7 +553,8 @@ def _row(r: dict) -> str:
         f"{r['setup']:<12} clients={r['clients']:<4} {r['phase']:<11} rate={r['rate']:g}/s "
         f"delivered={r['delivered']}/{r['expected']} p50={r['p50_ms']}ms p99={r['p99_ms']}ms "
         f"max={r['max_ms']}ms first-receipt p50={r['first_p50_ms']}ms p99={r['first_p99_ms']}ms "
-        f"deliveries/s={r['deliveries_per_s']} (offered {r['offered_per_s']})"
+        f"deliveries/s={r['deliveries_per_s']} (offered {r['offered_per_s']}) "
+        f"events={r['events']} server CPU/message={r['server_cpu_ms_per_message']}ms"
         + ("" if r["drained"] else " NOT DRAINED")
         + (f" SEND ERRORS={len(errors)} (first: {errors[0]})" if (errors := r.get("send_errors")) else "")
     )

@@ -19,6 +19,9 @@ from app.chat.presence import state
 from app.extensions import socketio
 
 NAMESPACE = "/chat"
+# A room's new message, and several of a room's new messages stored together.
+NEW_MESSAGE = "new_message"
+NEW_MESSAGES = "new_messages"
 log = logging.getLogger("guildhall.chat")
 
 
@@ -38,20 +41,54 @@ def emit_to_channel(event: str, payload: dict, channel_id: int) -> None:
     _emitter().emit(event, payload, to=channel_room(channel_id), namespace=NAMESPACE)
 
 
-def emit_each_to_channel(event: str, payloads: list[dict]) -> None:
-    """``emit_to_channel`` for each payload (to its ``channel_id``'s room), in order.
+def emit_new_messages(payloads: list[dict]) -> None:
+    """Tell each room about its new messages: one ``new_message`` event for a room
+    with one, one ``new_messages`` event (``{"channel_id", "messages": [...]}``, in
+    id order) for a room with several.
+
+    The batches come from the group commit (``app/chat/writes.py``), which stores
+    what queued while the previous batch was being written and broadcast, so they
+    grow only when a room is busier than one event per message can serve. Delivery
+    dominates a busy room's cost: every member's socket gets each event through its
+    own queue and writer thread, about 85 microseconds of server CPU each on the
+    benchmark machine, which is what capped a 200-member room at the bare
+    Flask-SocketIO room's ceiling. One event per batch costs each socket one delivery
+    however many messages the batch holds. A quiet room's messages still leave one
+    at a time, as soon as each is stored.
+    """
+    events = [_new_messages_event(channel_id, batch) for channel_id, batch in _by_channel(payloads)]
+    manager = socketio.server.manager if state().emitter is None and socketio.server else None
+    if len(events) < 2 or not isinstance(manager, RedisManager) or not manager.connected:
+        for event, payload in events:
+            emit_to_channel(event, payload, payload["channel_id"])
+        return
+    _publish_each(manager, events)
+
+
+def _by_channel(payloads: list[dict]) -> list[tuple[int, list[dict]]]:
+    """The payloads grouped by room, rooms in order of first appearance, each room's
+    messages in the order given."""
+    rooms: dict[int, list[dict]] = {}
+    for payload in payloads:
+        rooms.setdefault(payload["channel_id"], []).append(payload)
+    return list(rooms.items())
+
+
+def _new_messages_event(channel_id: int, batch: list[dict]) -> tuple[str, dict]:
+    if len(batch) == 1:
+        return NEW_MESSAGE, batch[0]
+    return NEW_MESSAGES, {"channel_id": channel_id, "messages": batch}
+
+
+def _publish_each(manager: RedisManager, events: list[tuple[str, dict]]) -> None:
+    """``emit_to_channel`` for each event, in order, through the Redis queue.
 
     Through Redis, each emit is one PUBLISH and one round trip, and a round trip is a
     wait for the GIL behind a busy room's delivery threads: a batch of messages went
-    out at a few dozen a second. Here this process's sockets get each message as
+    out at a few dozen a second. Here this process's sockets get each event as
     ``emit`` would give it (python-socketio's own local delivery, in order), then one
     pipeline publishes them all to the other processes, in the same order.
     """
-    manager = socketio.server.manager if state().emitter is None and socketio.server else None
-    if len(payloads) < 2 or not isinstance(manager, RedisManager) or not manager.connected:
-        for payload in payloads:
-            emit_to_channel(event, payload, payload["channel_id"])
-        return
     # The message python-socketio's PubSubManager.emit builds (no callback, no binary).
     queued = [
         {
@@ -65,7 +102,7 @@ def emit_each_to_channel(event: str, payloads: list[dict]) -> None:
             "callback": None,
             "host_id": manager.host_id,
         }
-        for payload in payloads
+        for event, payload in events
     ]
     for message in queued:
         manager._handle_emit(message)  # this process's sockets, as PubSubManager.emit does
@@ -76,7 +113,7 @@ def emit_each_to_channel(event: str, payloads: list[dict]) -> None:
         pipeline.execute()
     except Exception:  # python-socketio's own path reconnects and retries
         log.warning(
-            "publishing %d chat messages in one pipeline failed; one by one", len(queued), exc_info=True
+            "publishing %d chat events in one pipeline failed; one by one", len(queued), exc_info=True
         )
         for message in queued:
             manager._publish(message)

@@ -454,7 +454,7 @@ def broadcast_new_messages(payloads: list[dict]) -> None:
     """Tell each stored message's room about it, in the order given."""
     from app.chat import live
 
-    live.emit_each_to_channel("new_message", payloads)
+    live.emit_new_messages(payloads)
 
 
 # Past this many members, one "every signed-in viewer" bump is cheaper than one each.

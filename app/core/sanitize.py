@@ -8,7 +8,9 @@ nothing else from users unescaped.
 from __future__ import annotations
 
 import html as html_lib
-import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import bleach
@@ -63,47 +65,60 @@ def _filter_attributes(tag: str, name: str, value: str) -> bool:
 # parser's state between calls (its docs: "not thread-safe"), and markdown-it's
 # linkify keeps the text it last scanned on the parser. Shared, they raised
 # ``IndexError`` inside html5lib under a busy chat room, losing the message being
-# sent, and returned output that belonged to another call. So each thread gets its
-# own pair, built on its first render.
-_local = threading.local()
+# sent, and returned output that belonged to another call. So a render borrows a pair
+# no other thread is using and gives it back afterwards. Not one pair per thread:
+# Socket.IO runs every event in a new thread, so a per-thread pair was built for
+# every chat send (building one costs about four renders of a short message).
+class _Renderers:
+    """A Markdown parser and a bleach Cleaner, used by one thread at a time."""
 
+    __slots__ = ("cleaner", "md")
 
-def _md() -> MarkdownIt:
-    """This thread's Markdown parser."""
-    md = getattr(_local, "md", None)
-    if md is None:
-        md = _local.md = _build_parser()
-    return md
-
-
-def _cleaner() -> bleach.Cleaner:
-    """This thread's bleach Cleaner."""
-    cleaner = getattr(_local, "cleaner", None)
-    if cleaner is None:
-        cleaner = _local.cleaner = bleach.Cleaner(
+    def __init__(self) -> None:
+        self.md = _build_parser()
+        self.cleaner = bleach.Cleaner(
             tags=ALLOWED_TAGS,
             attributes=_filter_attributes,
             protocols=ALLOWED_PROTOCOLS,
             strip=True,
             strip_comments=True,
         )
-    return cleaner
+
+
+# Idle pairs. deque.append and deque.pop are atomic, so borrowing needs no lock; the
+# deque grows to the most renders ever run at once and no further.
+_idle: deque[_Renderers] = deque()
+
+
+@contextmanager
+def _renderers() -> Iterator[_Renderers]:
+    """Borrow an idle pair (or build one when every pair is busy) for one render."""
+    try:
+        pair = _idle.pop()
+    except IndexError:
+        pair = _Renderers()
+    try:
+        yield pair
+    finally:
+        _idle.append(pair)
 
 
 def render_markdown(text: str) -> str:
     """Render untrusted Markdown to HTML that is safe to insert into a page."""
-    html = _md().render(text or "")
-    return _cleaner().clean(html)
+    with _renderers() as pair:
+        return pair.cleaner.clean(pair.md.render(text or ""))
 
 
 def clean_html(html: str) -> str:
     """Sanitize HTML produced elsewhere (for example after mention rewriting)."""
-    return _cleaner().clean(html)
+    with _renderers() as pair:
+        return pair.cleaner.clean(html)
 
 
 def plain_text(text: str, limit: int = 200) -> str:
     """Strip Markdown/HTML to a short plain excerpt for previews and emails."""
-    html = _md().render(text or "")
+    with _renderers() as pair:
+        html = pair.md.render(text or "")
     stripped = html_lib.unescape(bleach.clean(html, tags=set(), strip=True))
     stripped = " ".join(stripped.split())
     return stripped if len(stripped) <= limit else stripped[: limit - 1].rstrip() + "…"

@@ -288,15 +288,20 @@
   });
   socket.on("force_logout", function () { state.loggedOut = true; setStatus("You are signed out."); });
   socket.on("error", function (data) { if (data && data.error) { showError(data.error); } });
-  socket.on("new_message", function (message) {
-    if (message.channel_id === state.current) {
-      addMessage(message, false);
-      if (document.visibilityState === "visible") { markRead(message.channel_id); }
-    } else if (!message.author || message.author.id !== me) {
-      var badge = el("channel-unread-" + message.channel_id);
-      if (badge) { setUnread(message.channel_id, (Number(badge.textContent) || 0) + 1); }
+  // A room's new messages: one at a time, or (when the room is busy) several stored
+  // together in one "new_messages" event, oldest first.
+  function receiveMessages(channelId, messages) {
+    if (channelId === state.current) {
+      messages.forEach(function (message) { addMessage(message, false); });
+      if (document.visibilityState === "visible") { markRead(channelId); }
+      return;
     }
-  });
+    var unseen = messages.filter(function (message) { return !message.author || message.author.id !== me; });
+    var badge = el("channel-unread-" + channelId);
+    if (badge && unseen.length) { setUnread(channelId, (Number(badge.textContent) || 0) + unseen.length); }
+  }
+  socket.on("new_message", function (message) { receiveMessages(message.channel_id, [message]); });
+  socket.on("new_messages", function (batch) { receiveMessages(batch.channel_id, batch.messages); });
   socket.on("message_updated", function (message) {
     if (message.channel_id === state.current && el("message-" + message.id)) { addMessage(message, false); }
   });

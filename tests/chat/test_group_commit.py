@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.chat import channels, live, messages, writes
 from app.chat.models import ChatMembership, ChatMessage
 from app.core.errors import Conflict, NotFound
-from tests.chat.conftest import NS, events, make_channel, pool_checkouts
+from tests.chat.conftest import NS, make_channel, pool_checkouts
 
 
 @pytest.fixture
@@ -26,13 +26,16 @@ def room(db, people):
 
 @pytest.fixture
 def broadcasts(monkeypatch) -> list[dict]:
-    """Every ``new_message`` payload emitted, in emission order."""
+    """Every new message emitted (alone or in a room's batch), in emission order."""
     sent: list[dict] = []
     real = live.emit_to_channel
 
     def recording(event, payload, channel_id):
-        if event == "new_message":
+        if event == live.NEW_MESSAGE:
             sent.append(payload)
+        elif event == live.NEW_MESSAGES:
+            assert all(message["channel_id"] == channel_id for message in payload["messages"])
+            sent.extend(payload["messages"])
         return real(event, payload, channel_id)
 
     monkeypatch.setattr(live, "emit_to_channel", recording)
@@ -248,7 +251,12 @@ def test_sends_queued_behind_a_write_are_stored_in_one_batch_each_with_its_answe
         member.id,
         owner.id,
     ]
-    assert [m["id"] for m in events(listener, "new_message")] == ids
+    # The room's members get the batch as one event, not one event per message.
+    received = listener.get_received(NS)
+    assert [event["args"][0] for event in received if event["name"] == "new_messages"] == [
+        {"channel_id": room.id, "messages": [s.payload for s in stored]}
+    ]
+    assert not [event for event in received if event["name"] == "new_message"]
     assert namespace.writes.pending() == 0 and not namespace.write_lock.locked()
 
 
@@ -329,3 +337,23 @@ def test_a_writer_that_crashes_still_answers_every_waiting_sender(app, monkeypat
     assert isinstance(raised["leader"], KeyboardInterrupt)  # the writer's own thread re-raises
     assert isinstance(raised["follower"], writes.WriteFailed)
     assert queue.pending() == 0 and not queue._writing
+
+
+def test_a_batch_reaches_each_room_as_one_event_and_a_lone_message_as_new_message(app, monkeypatch):
+    """Delivery is most of a busy room's cost (each member's socket gets each event
+    through its own queue and thread): a room's messages stored together go out as
+    one ``new_messages`` event, oldest first; a room with one gets ``new_message``."""
+    sent: list[tuple[str, int, dict]] = []
+    monkeypatch.setattr(
+        live, "emit_to_channel", lambda event, payload, room: sent.append((event, room, payload))
+    )
+    first, other_room, second = (
+        {"id": 1, "channel_id": 7},
+        {"id": 2, "channel_id": 8},
+        {"id": 3, "channel_id": 7},
+    )
+    live.emit_new_messages([first, other_room, second])
+    assert sent == [
+        ("new_messages", 7, {"channel_id": 7, "messages": [first, second]}),
+        ("new_message", 8, other_room),
+    ]

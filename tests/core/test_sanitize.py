@@ -1,6 +1,7 @@
 """Markdown rendering and sanitizing: the features members use, and nothing that runs."""
 
 import json
+import threading
 
 import pytest
 
@@ -103,3 +104,27 @@ def test_rendering_from_many_threads_at_once_gives_each_the_same_html():
 
     failures = race(render_all, threads=6)
     assert not failures and not mismatches, (failures[:3], mismatches[:3])
+
+
+def test_a_thread_that_renders_once_reuses_a_parser_another_thread_built(monkeypatch):
+    """Socket.IO runs every event in a new thread. With a parser and Cleaner per
+    thread, each chat send built a new pair (several times the cost of its render);
+    borrowed from a pool, a new thread uses one that is idle."""
+    from app.core import sanitize
+
+    render_markdown("warm **up**")  # at least one idle pair
+    built: list[object] = []
+    original = sanitize._Renderers.__init__
+
+    def counting_init(self) -> None:
+        built.append(self)
+        original(self)
+
+    monkeypatch.setattr(sanitize._Renderers, "__init__", counting_init)
+    outputs: list[str] = []
+    for _ in range(20):
+        thread = threading.Thread(target=lambda: outputs.append(render_markdown("a **short** message")))
+        thread.start()
+        thread.join()
+    assert outputs == ["<p>a <strong>short</strong> message</p>\n"] * 20
+    assert built == []
