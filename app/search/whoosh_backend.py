@@ -22,6 +22,7 @@ keeps the work in ``search_pending`` until a write succeeds, so nothing is lost.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -49,6 +50,11 @@ from app.search.whoosh_docsets import IndexView, count_tags, count_values, date_
 log = logging.getLogger("guildhall.search")
 SNIPPET_SOURCE_CHARS = 4000
 INDEX_NAME = "guildhall"
+# A generation's table of contents: _<index name>_<generation>.toc.
+_TOC_NAME = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc$")
+# Opening the index retries when another process's commit removed the generation
+# being read; each retry sees a newer one.
+OPEN_ATTEMPTS = 5
 STEM_CACHE_SIZE = 50_000
 
 
@@ -163,10 +169,31 @@ class WhooshBackend(SearchBackend):
         with self._open_lock:
             if self._ix is None:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                if not index.exists_in(str(self.directory), indexname=INDEX_NAME):
+                if not self._exists():
                     self._create()
-                self._ix = index.open_dir(str(self.directory), indexname=INDEX_NAME)
+                self._ix = self._open()
         return self._ix
+
+    def _exists(self) -> bool:
+        """Whether the folder holds the index, from its file names alone.
+
+        Whoosh's ``index.exists_in`` opens the newest table of contents, and another
+        process committing at that moment deletes it between Whoosh's listing and its
+        open: the check itself failed with ``FileNotFoundError``.
+        """
+        return any(_TOC_NAME.match(path.name) for path in self.directory.iterdir())
+
+    def _open(self) -> Any:
+        """Open the newest generation, looking again if a commit elsewhere removed it
+        between Whoosh's listing of the folder and its read (``FileNotFoundError``)."""
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return index.open_dir(str(self.directory), indexname=INDEX_NAME)
+            except FileNotFoundError:
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01)
+        raise AssertionError("unreachable")
 
     def _create(self) -> None:
         """Create the index once, even when several processes start together."""
@@ -180,7 +207,7 @@ class WhooshBackend(SearchBackend):
                 raise LockError("timed out creating the search index")
             time.sleep(0.02)
         try:
-            if not index.exists_in(str(self.directory), indexname=INDEX_NAME):
+            if not self._exists():
                 index.create_in(str(self.directory), make_schema(), indexname=INDEX_NAME)
         finally:
             lock.release()

@@ -106,3 +106,30 @@ def test_threads_analysing_more_distinct_words_than_any_cache_holds_never_fail(t
     indexing = make_schema()["content"].analyzer
     words = ["Running", "the", "partners'", "integrations", "MSPs"]
     assert backend._tokens(words) == [t.text for word in words for t in indexing(word, mode="query")]
+
+
+def test_opening_looks_again_when_another_process_removed_the_generation_it_read(tmp_path, monkeypatch):
+    """A commit in another process deletes the previous table of contents; opening
+    (and Whoosh's own ``exists_in``) could list it and then fail to read it. The
+    two-process test above failed that way about once in a few dozen runs."""
+    from whoosh import index
+
+    from app.search import whoosh_backend
+
+    WhooshBackend(tmp_path, {}).ensure_schema()  # the index exists on disk
+    real_open = index.open_dir
+    calls: list[str] = []
+
+    def racing_open(*args, **kwargs):
+        calls.append("open")
+        if len(calls) == 1:
+            raise FileNotFoundError("_guildhall_1.toc")
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(whoosh_backend.index, "open_dir", racing_open)
+    monkeypatch.setattr(whoosh_backend.index, "exists_in", lambda *a, **k: racing_open(*a, **k) and True)
+    backend = WhooshBackend(tmp_path, {})
+    backend.ensure_schema()
+    assert calls == ["open", "open"]
+    assert backend.counts() == {}
+    backend.close()
