@@ -5,7 +5,7 @@ chooses the configuration class (development, testing, production).
 """
 
 from app import create_app
-from app.core.heap import freeze_startup_objects
+from app.core.heap import prepare_server_heap
 
 app = create_app()
-freeze_startup_objects()  # the start-up heap stays out of every later full collection
+prepare_server_heap()  # the start-up heap frozen, young garbage collected less often

@@ -41,11 +41,11 @@ def public_url(host: str, port: int) -> str:
 @pass_script_info
 def run_server_command(info: ScriptInfo, host: str, port: int) -> None:
     """Serve Guildhall (pages and live updates) with Flask-SocketIO's server."""
-    from app.core.heap import freeze_startup_objects
+    from app.core.heap import prepare_server_heap
     from app.extensions import socketio
 
     app = info.load_app()
-    freeze_startup_objects()
+    prepare_server_heap()
     # Flask's app.run() (which Flask-SocketIO calls) refuses to start under the `flask`
     # CLI unless this marker is gone; this command is the deliberate exception.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)

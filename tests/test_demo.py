@@ -156,7 +156,7 @@ def test_run_server_takes_host_and_port_from_the_environment(runner, app, monkey
     from app.extensions import socketio
 
     calls = []
-    monkeypatch.setattr(heap, "freeze_startup_objects", lambda: calls.append("freeze"))
+    monkeypatch.setattr(heap, "prepare_server_heap", lambda: calls.append("freeze"))
     monkeypatch.setattr(socketio, "run", lambda application, **kwargs: calls.append((application, kwargs)))
     result = runner.invoke(args=["run-server"], env={"HOST": WILDCARD, "PORT": "5123"})
     assert result.exit_code == 0, result.output
@@ -173,7 +173,7 @@ def test_run_server_options_win_over_the_environment(runner, monkeypatch):
     from app.extensions import socketio
 
     calls = []
-    monkeypatch.setattr(heap, "freeze_startup_objects", lambda: 0)
+    monkeypatch.setattr(heap, "prepare_server_heap", lambda: 0)
     monkeypatch.setattr(socketio, "run", lambda application, **kwargs: calls.append(kwargs))
     runner.invoke(args=["run-server", "--host", "127.0.0.2", "--port", "6001"], env={"PORT": "5123"})
     assert (calls[0]["host"], calls[0]["port"]) == ("127.0.0.2", 6001)

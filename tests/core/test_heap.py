@@ -18,3 +18,16 @@ def test_objects_alive_at_start_up_are_frozen_and_later_ones_are_not():
         gc.unfreeze()  # the rest of the suite builds apps that must stay collectable
     assert gc.get_freeze_count() == 0
     assert any(obj is before for obj in gc.get_objects())
+
+
+def test_a_server_collects_young_garbage_less_often_and_still_collects_it():
+    from app.core.heap import YOUNG_THRESHOLD, prepare_server_heap
+
+    thresholds = gc.get_threshold()
+    try:
+        assert prepare_server_heap() == gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, *thresholds[1:])
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
