@@ -74,3 +74,55 @@ def test_two_people_chat_in_a_channel_and_by_direct_message(live_server, new_con
     expect(ada.locator("#chat-messages li").last).to_contain_text("Agreed")
 
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+def test_a_batch_of_messages_shows_in_order_and_counts_as_unread_elsewhere(live_server, new_context):
+    """A busy room's messages stored together reach browsers as one ``new_messages``
+    event: the open room shows each of them in order, and a room that is not open
+    counts the ones from other people in its badge."""
+    base = live_server.url
+    room_id = _people_and_room(live_server)
+
+    def second_room() -> int:
+        from app.accounts.models import User
+        from app.chat import channels
+
+        ada = User.query.filter_by(username="ada").one()
+        bob = User.query.filter_by(username="bob").one()
+        other = channels.create_channel(ada, "Partners")
+        channels.invite_member(ada, other, bob)
+        return other.id
+
+    other_id = live_server.run(second_room)
+    errors: list[str] = []
+    bob = new_context().new_page()
+    sign_in(bob, base, "bob@example.com")
+    _open_chat(bob, base, room_id, errors)
+    expect(bob.locator(f"#channel-unread-{other_id}")).to_be_attached()
+
+    def store_together() -> None:
+        from app.accounts.models import User
+        from app.chat import channels, messages
+
+        ada = User.query.filter_by(username="ada").one()
+        bob_user = User.query.filter_by(username="bob").one()
+        room, other = channels.get_channel(ada, room_id), channels.get_channel(ada, other_id)
+        drafts = [
+            messages.prepare_message(ada, room, "first of three"),
+            messages.prepare_message(ada, other, "elsewhere one"),
+            messages.prepare_message(ada, room, "second of three"),
+            messages.prepare_message(bob_user, other, "Bob's own, not unread"),
+            messages.prepare_message(ada, other, "elsewhere two"),
+            messages.prepare_message(ada, room, "third of three"),
+        ]
+        outcomes = messages.store_batch(drafts)
+        assert all(isinstance(outcome, messages.Stored) for outcome in outcomes)
+
+    live_server.run(store_together)  # committed: one new_messages event per room
+    items = bob.locator("#chat-messages li")
+    expect(items.last).to_contain_text("third of three")
+    texts = items.all_inner_texts()
+    order = [next(i for i, text in enumerate(texts) if body in text) for body in ("first", "second", "third")]
+    assert order == sorted(order), texts
+    expect(bob.locator(f"#channel-unread-{other_id}")).to_have_text("2")
+    assert not errors, errors
