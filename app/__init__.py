@@ -104,9 +104,10 @@ def _engine_defaults(uri: str, options: dict) -> dict:
     once than the default pool keeps (5): the overflow was closed on return and opened
     again (with its PRAGMAs) on the next burst, so a SQLite file keeps a larger pool.
     """
-    sqlite = make_url(uri).get_backend_name() == "sqlite"
+    url = make_url(uri)
+    sqlite = url.get_backend_name() == "sqlite"
     defaults: dict = {"pool_pre_ping": not sqlite}
-    if sqlite and make_url(uri).database not in (None, "", ":memory:"):
+    if sqlite and url.database not in (None, "", ":memory:"):
         defaults["pool_size"] = SQLITE_POOL_SIZE
     return defaults | options
 

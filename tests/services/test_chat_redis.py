@@ -97,7 +97,6 @@ class Listener:
         self.client = socketio.Client(reconnection=False)
         self.messages: list[dict] = []
         self.removed: list[dict] = []
-        self.batches: list[dict] = []  # "new_messages" events: a room's messages stored together
         self.client.on("new_message", self.messages.append, namespace="/chat")
         self.client.on("new_messages", self._batch, namespace="/chat")
         self.client.on("channel_removed", self.removed.append, namespace="/chat")
@@ -106,8 +105,8 @@ class Listener:
         )
 
     def _batch(self, batch: dict) -> None:
+        """A ``new_messages`` event: a room's messages stored together, oldest first."""
         assert all(message["channel_id"] == batch["channel_id"] for message in batch["messages"])
-        self.batches.append(batch)
         self.messages.extend(batch["messages"])
 
     def send(self, channel_id: int, body: str, client_id: str) -> dict:
