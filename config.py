@@ -87,6 +87,9 @@ class Config:
     SOCKETIO_CORS_ORIGINS = _env_list("SOCKETIO_CORS_ORIGINS", [])
     # Redis pub/sub channel shared by the processes of one deployment.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
+    # Broadcasts written to WebSockets by the emitting thread (app/chat/direct_writes.py);
+    # off: python-engineio's writer thread per connection sends everything.
+    SOCKETIO_DIRECT_WRITES = _env_bool("SOCKETIO_DIRECT_WRITES", True)
     CHAT_RATE_LIMIT = os.environ.get("CHAT_RATE_LIMIT", "10 per 10 seconds")  # chat messages per user
     CHAT_REDIS_PREFIX = os.environ.get("CHAT_REDIS_PREFIX")  # presence keys; default from the channel
     # Presence changes are batched into one event per room per this many seconds (0: at once).

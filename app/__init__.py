@@ -61,6 +61,10 @@ def create_app(
         manage_session=False,
         channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
     )
+    if app.config.get("SOCKETIO_DIRECT_WRITES", True):
+        from app.chat import direct_writes
+
+        direct_writes.install(ext.socketio.server.eio)
 
     from app import web
 

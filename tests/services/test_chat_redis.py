@@ -23,26 +23,16 @@ import uuid
 from pathlib import Path
 
 import pytest
-import socketio
 
 from app import create_app
 from app.extensions import db
 from tests.factories import PASSWORD, make_user
+from tests.live_clients import Listener, wait_for
 
 pytestmark = pytest.mark.services
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
-WAIT = 15.0
-
-
-def wait_for(predicate, timeout: float = WAIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def free_port() -> int:
@@ -88,34 +78,6 @@ def login_cookie(base: str, email: str) -> str:
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     assert "session=" in cookie
     return cookie
-
-
-class Listener:
-    """A python-socketio client on /chat recording every message it receives."""
-
-    def __init__(self, base: str, cookie: str) -> None:
-        self.client = socketio.Client(reconnection=False)
-        self.messages: list[dict] = []
-        self.removed: list[dict] = []
-        self.client.on("new_message", self.messages.append, namespace="/chat")
-        self.client.on("new_messages", self._batch, namespace="/chat")
-        self.client.on("channel_removed", self.removed.append, namespace="/chat")
-        self.client.connect(
-            base, headers={"Cookie": cookie}, namespaces=["/chat"], transports=["websocket"], wait_timeout=10
-        )
-
-    def _batch(self, batch: dict) -> None:
-        """A ``new_messages`` event: a room's messages stored together, oldest first."""
-        assert all(message["channel_id"] == batch["channel_id"] for message in batch["messages"])
-        self.messages.extend(batch["messages"])
-
-    def send(self, channel_id: int, body: str, client_id: str) -> dict:
-        payload = {"channel_id": channel_id, "body": body, "client_id": client_id}
-        return self.client.call("send", payload, namespace="/chat", timeout=10)
-
-    def close(self) -> None:
-        if self.client.connected:
-            self.client.disconnect()
 
 
 def test_two_processes_share_rooms_through_redis(tmp_path, redis_url):
