@@ -9,10 +9,14 @@ WebSocket client that stops reading to play a member on a slow link.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import websocket
@@ -21,14 +25,17 @@ from flask import Flask
 from werkzeug.serving import make_server
 from wsproto.frame_protocol import FrameProtocol
 
+from app import create_app
 from app.chat.direct_writes import DirectQueue, DirectWebSocket, frame_of, writable_socket
 from app.extensions import db, socketio
 from tests.chat.conftest import make_channel, signed_in_http
 from tests.factories import make_user
-from tests.live_clients import NS, Listener, wait_for
+from tests.live import NS, Listener, app_spec, free_port, healthy, wait_for
 
 pytestmark = pytest.mark.app_config(CHAT_RATE_LIMIT="1000 per second")
 
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SMALL_BUFFER = 4096  # bytes; the kernel doubles it, and a few messages fill it
 
 
@@ -293,3 +300,62 @@ def test_pings_written_directly_keep_an_idle_connection_open(
     answer = listeners[0].send(room.id, "still here?", "ping-1")
     assert answer.get("ok"), answer
     assert wait_for(lambda: [m["body"] for m in listeners[1].messages] == ["still here?"])
+
+
+def test_under_gunicorn_every_member_gets_every_message_in_order(tmp_path: Path) -> None:
+    """The production server (README: ``gunicorn -w 1 --threads 100``): its sockets are
+    written directly too, and a room's members get what the sender sent, in order."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'gunicorn.sqlite'}",
+        "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdef",
+        "CHAT_RATE_LIMIT": "1000 per second",
+    }
+    instance = tmp_path / "instance"
+    setup = create_app("testing", instance_path=str(instance), **config)
+    with setup.app_context():
+        db.create_all()
+        people = [make_user() for _ in range(4)]
+        room = make_channel("private", members=tuple(people[1:]), owner=people[0])
+        db.session.commit()
+        name = setup.config["SESSION_COOKIE_NAME"]
+        cookies = [f"{name}={signed_in_http(setup, person).get_cookie(name).value}" for person in people]
+        room_id = room.id
+        db.engine.dispose()
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, GUILDHALL_INSTANCE=str(instance))
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "--no-control-socket",
+            "-w",
+            "1",
+            "--threads",
+            "20",
+            "--bind",
+            f"127.0.0.1:{port}",
+            app_spec(config),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    members: list[Listener] = []
+    try:
+        assert wait_for(lambda: healthy(base), timeout=30), "gunicorn did not start"
+        members.extend(Listener(base, cookie) for cookie in cookies)
+        stored = []
+        for i in range(25):
+            answer = members[i % 2].send(room_id, f"gunicorn {i}", f"g-{i}")
+            assert answer.get("ok"), answer
+            stored.append(answer["message"]["id"])
+        for member in members:
+            assert wait_for(lambda member=member: len(member.messages) >= 25)
+            assert [m["id"] for m in member.messages] == stored
+    finally:
+        for member in members:
+            member.close()
+        server.terminate()
+        server.wait(15)

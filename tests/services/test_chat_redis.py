@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,24 +26,12 @@ import pytest
 from app import create_app
 from app.extensions import db
 from tests.factories import PASSWORD, make_user
-from tests.live_clients import Listener, wait_for
+from tests.live import Listener, app_spec, free_port, healthy, wait_for
 
 pytestmark = pytest.mark.services
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def app_spec(config: dict) -> str:
-    """``--app`` call syntax: Flask passes these literal keyword arguments to create_app."""
-    args = ", ".join(f"{key}={value!r}" for key, value in config.items())
-    return f'app:create_app("development", {args})'
 
 
 def start_server(config: dict, port: int, instance: Path) -> subprocess.Popen:
@@ -57,14 +44,6 @@ def start_server(config: dict, port: int, instance: Path) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def login_cookie(base: str, email: str) -> str:

@@ -1,8 +1,11 @@
-"""Real Socket.IO clients for tests against a served Guildhall (a thread or a process)."""
+# ruff: noqa: S310 - loopback URLs built by the tests
+"""Real servers and Socket.IO clients for tests of a served Guildhall (a thread or a process)."""
 
 from __future__ import annotations
 
+import socket
 import time
+import urllib.request
 from collections.abc import Callable
 
 import socketio
@@ -19,6 +22,27 @@ def wait_for(predicate: Callable[[], object], timeout: float = WAIT) -> bool:
             return True
         time.sleep(0.05)
     return bool(predicate())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_spec(config: dict) -> str:
+    """``--app`` call syntax (gunicorn takes it too): these literal keyword arguments
+    are passed to create_app."""
+    args = ", ".join(f"{key}={value!r}" for key, value in config.items())
+    return f'app:create_app("development", {args})'
+
+
+def healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 class Listener:
