@@ -127,24 +127,17 @@ def run(mode: str, socks: list[socket.socket], broadcasts: int) -> tuple[float, 
 
     before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     for _ in range(broadcasts):
-        if mode == "writer-threads":
-            for own in queues:
-                own.put(message)
-            for _ in socks:
-                sent.acquire()
-        elif mode == "framed-once":
-            frame = frame_of(message)
-            for own in queues:
-                own.put(frame)
-            for _ in socks:
-                sent.acquire()
-        elif mode == "one-thread":
+        if mode == "one-thread":
             frame = frame_of(message)
             for sock in socks:
                 sock.send(frame)
         else:
+            item = frame_of(message) if mode == "framed-once" else message
             for own in queues:
-                own.put(message)
+                own.put(item)
+            if mode != "direct-queue":  # wait until every writer thread has sent it
+                for _ in socks:
+                    sent.acquire()
         message = packet.Packet(packet.MESSAGE, PAYLOAD)  # a new event each time
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
