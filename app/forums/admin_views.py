@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from wtforms import SelectChoice
 
 from app.core.errors import DomainError, NotFound
 from app.core.permissions import require
@@ -23,8 +24,8 @@ def admin_categories():
 
 
 def _category_form(form: CategoryForm, category: Category | None) -> CategoryForm:
-    form.parent.choices = [(0, "— None (top level) —")] + [
-        (c.id, c.name)
+    form.parent.choices = [SelectChoice(0, "— None (top level) —")] + [
+        SelectChoice(c.id, c.name)
         for c in services.all_categories()
         if c.parent_id is None and (category is None or c.id != category.id)
     ]

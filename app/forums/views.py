@@ -22,6 +22,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
+from wtforms import SelectChoice
 
 from app.core.errors import DomainError, Invalid, NotFound
 from app.core.pagecache import cache_page
@@ -241,7 +242,7 @@ def new_topic_any():
     actor = _actor()
     form = NewTopicAnyForm()
     choices = [
-        (c.id, f"{c.parent.name} › {c.name}" if c.parent else c.name)
+        SelectChoice(c.id, f"{c.parent.name} › {c.name}" if c.parent else c.name)
         for c in services.visible_categories(actor)
         if can(actor, "topic.create", c)
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from wtforms import SelectChoice
 
 from app.core.errors import DomainError
 from app.core.permissions import require
@@ -52,7 +53,7 @@ def admin_categories():
     categories = all_categories()
     form = QACategoryForm()
     form.category.choices = [
-        (c.id, f"{c.parent.name} › {c.name}" if c.parent else c.name) for c in categories
+        SelectChoice(c.id, f"{c.parent.name} › {c.name}" if c.parent else c.name) for c in categories
     ]
     if form.validate_on_submit():
         category = next(c for c in categories if c.id == form.category.data)

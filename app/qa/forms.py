@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forums.posting import BODY_MAX, TITLE_MAX, TITLE_MIN
@@ -33,7 +41,11 @@ class VoteForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     reason = SelectField(
-        "Close as", choices=[("duplicate", "Duplicate of another question"), ("off-topic", "Off-topic")]
+        "Close as",
+        choices=[
+            SelectChoice("duplicate", "Duplicate of another question"),
+            SelectChoice("off-topic", "Off-topic"),
+        ],
     )
     duplicate_of = IntegerField("Duplicate of question number", validators=[Optional()])
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app.core.errors import DomainError, Invalid, PermissionDenied
 from app.core.permissions import can, is_staff
@@ -143,7 +144,7 @@ def ask():
     actor = _actor()
     form = AskForm()
     categories = askable_categories(actor)
-    form.category.choices = [(c.id, c.name) for c in categories]
+    form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
     if form.validate_on_submit():
         chosen = next((c for c in categories if c.id == form.category.data), None)
         try:
