@@ -35,6 +35,12 @@ class Category(db.Model):
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position")
 
+    @property
+    def full_name(self) -> str:
+        """The name, after its parent's ("Parent › Child") for a subcategory: pickers and
+        topic lists mix both levels, where a child's name alone ("General") is ambiguous."""
+        return f"{self.parent.name} › {self.name}" if self.parent else self.name
+
 
 class Topic(db.Model):
     __tablename__ = "forum_topic"

@@ -242,7 +242,7 @@ def new_topic_any():
     actor = _actor()
     form = NewTopicAnyForm()
     choices = [
-        SelectChoice(c.id, f"{c.parent.name} › {c.name}" if c.parent else c.name)
+        SelectChoice(c.id, c.full_name)
         for c in services.visible_categories(actor)
         if can(actor, "topic.create", c)
     ]

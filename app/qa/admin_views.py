@@ -52,9 +52,7 @@ def admin_categories():
     require(actor, "category.manage")
     categories = all_categories()
     form = QACategoryForm()
-    form.category.choices = [
-        SelectChoice(c.id, f"{c.parent.name} › {c.name}" if c.parent else c.name) for c in categories
-    ]
+    form.category.choices = [SelectChoice(c.id, c.full_name) for c in categories]
     if form.validate_on_submit():
         category = next(c for c in categories if c.id == form.category.data)
         try:
