@@ -1,7 +1,8 @@
 """Loaders for the shared hostile-input corpora and an XSS checker that re-parses HTML.
 
-The corpora live in ``../shared/corpora/hostile/`` and are read from there, never
-copied into this repository.
+The corpora live in ``../shared/corpora/hostile/`` (beside the checkout, or beside the
+repository a fresh clone came from) and are read from there, never copied into this
+repository.
 """
 
 from __future__ import annotations
@@ -9,18 +10,46 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 
+def _cloned_from(checkout: Path) -> Path | None:
+    """The local repository ``checkout`` was cloned from, if it was cloned from one.
+
+    CI tests a fresh ``git clone`` in a temporary folder, where nothing sits beside
+    the checkout; the corpora sit beside the repository it was cloned from.
+    """
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(checkout), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(url.removeprefix("file://"))
+    return path.resolve() if url and path.is_absolute() and path.is_dir() else None
+
+
 def _find_corpora() -> Path:
-    """``$GUILDHALL_SHARED_DIR/corpora/hostile``, else ``shared/`` beside the checkout."""
+    """``$GUILDHALL_SHARED_DIR/corpora/hostile``, else ``shared/`` beside the checkout,
+    else ``shared/`` beside the repository the checkout was cloned from."""
     shared = os.environ.get("GUILDHALL_SHARED_DIR")
     if shared:
         return Path(shared) / "corpora" / "hostile"
-    return Path(__file__).resolve().parents[2] / "shared" / "corpora" / "hostile"
+    checkout = Path(__file__).resolve().parents[1]
+    beside = checkout.parent / "shared" / "corpora" / "hostile"
+    origin = None if beside.is_dir() else _cloned_from(checkout)
+    if origin is None:
+        return beside
+    beside_origin = origin.parent / "shared" / "corpora" / "hostile"
+    return beside_origin if beside_origin.is_dir() else beside
 
 
 HOSTILE = _find_corpora()
