@@ -64,6 +64,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "20 per minute")
+    EDITOR_RATE_LIMIT = os.environ.get("EDITOR_RATE_LIMIT", "60 per minute")  # previews + draft saves
 
     # Argon2id cost (library defaults: 3 passes, 64 MiB).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))

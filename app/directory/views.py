@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from app.core.errors import DomainError, Invalid
 from app.core.permissions import can, require
-from app.directory import expertise, export, listing, profiles
+from app.directory import expertise, export, listing, profiles, suggest
 from app.directory import fields as fields_service
 from app.directory.forms import settings_form_class
 from app.directory.listing_query import (
@@ -80,6 +80,16 @@ def index_json():
     except Invalid as error:
         return jsonify(error=error.message, field=error.field), 400
     return jsonify(page_json(page))
+
+
+@bp.get("/directory/suggest.json")
+def suggest_members():
+    """The editor's @mention autocomplete: listed members by name prefix (JSON)."""
+    try:
+        found = suggest.suggest_members(_actor(), request.args.get("q", "")[:80])
+    except DomainError as error:
+        return jsonify(error=error.message), error.status_code
+    return jsonify(members=[{"username": u.username, "display_name": u.display_name} for u in found])
 
 
 @bp.get("/directory/export.csv")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.pagecache import register_viewer_table
 from app.extensions import db
 
 
@@ -175,3 +176,31 @@ class Mention(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class ForumDraft(db.Model):
+    """A post being written, saved as the member types so a closed tab loses nothing.
+
+    One per member and ``scope``: ``topic:<id>`` for a reply, ``category:<id>`` for a
+    new topic in a category, ``new`` for a new topic whose category is not chosen yet.
+    The foreign keys let a purged topic or category take its drafts with it.
+    """
+
+    __tablename__ = "forum_draft"
+    __table_args__ = (sa.UniqueConstraint("user_id", "scope", name="uq_forum_draft_user_scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    scope: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    topic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_topic.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("forum_category.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+
+
+# Drafts show only on their author's pages: saving one must not invalidate anyone
+# else's cached pages (an autosave every few seconds would otherwise empty the cache).
+register_viewer_table(ForumDraft.__tablename__, "user_id")

@@ -474,5 +474,6 @@ def like_post(post_id: int):
     return _back_to(post)
 
 
-# Admin pages live in their own module on the same blueprint.
-from app.forums import admin_views  # noqa: E402, F401
+# Admin pages and the editor's JSON endpoints live in their own modules on the same
+# blueprint.
+from app.forums import admin_views, editor_views  # noqa: E402, F401

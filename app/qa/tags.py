@@ -171,3 +171,27 @@ def follower_ids(tag_ids: list[int]) -> set[int]:
     if not tag_ids:
         return set()
     return set(db.session.scalars(sa.select(QATagFollow.user_id).where(QATagFollow.tag_id.in_(tag_ids))))
+
+
+SUGGEST_LIMIT = 8
+
+
+def suggest_tags(actor: Any, prefix: str, limit: int = SUGGEST_LIMIT) -> list[tuple[QATag, int]]:
+    """Tags starting with ``prefix`` for the editor's #tag autocomplete, most used
+    first: only tags on questions ``actor`` can see, as ``tag_counts`` does, so a
+    private question's tag is never offered."""
+    prefix = (prefix or "").strip().lstrip("#").lower()
+    if not prefix or len(prefix) > 30 or not TAG_RE.match(prefix):
+        return []
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    count = sa.func.count(Topic.id)
+    rows = db.session.execute(
+        sa.select(QATag, count)
+        .join(QATopicTag, QATopicTag.tag_id == QATag.id)
+        .join(Topic, Topic.id == QATopicTag.topic_id)
+        .where(QATag.name.like(escaped + "%", escape="\\"), visible_questions_filter(actor))
+        .group_by(QATag.id)
+        .order_by(count.desc(), QATag.name)
+        .limit(max(1, min(limit, SUGGEST_LIMIT)))
+    )
+    return [(tag, int(n)) for tag, n in rows]

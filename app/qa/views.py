@@ -161,6 +161,13 @@ def ask():
     return render_template("qa/ask.html", form=form, categories=categories), status
 
 
+@bp.get("/tags/suggest.json")
+def suggest_tags():
+    """The editor's #tag autocomplete: visible tags starting with ``q``."""
+    found = tags.suggest_tags(_actor(), request.args.get("q", "")[:40])
+    return jsonify(tags=[{"name": tag.name, "count": count} for tag, count in found])
+
+
 @bp.get("/similar.json")
 def similar():
     found = questions.similar_questions(_actor(), request.args.get("title", ""))
