@@ -125,6 +125,7 @@ def _register_features(app: Flask) -> None:
     from app.chat import hooks as chat_hooks
     from app.chat import sockets as chat_sockets
     from app.chat.views import bp as chat_bp
+    from app.core import live
     from app.directory import hooks as directory_hooks
     from app.directory.network import hooks as network_hooks
     from app.directory.network.views import bp as network_bp
@@ -158,6 +159,7 @@ def _register_features(app: Flask) -> None:
     qa_cli.register(app)
     chat_cli.register(app)
     chat_sockets.register(app)
+    live.register(app)
     accounts_cli.register(app)
     forums_cli.register(app)
     demo.register(app)

@@ -16,7 +16,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, aliased
 
-from app.core.db import utcnow
+from app.core import live
+from app.core.db import after_commit, utcnow
 from app.core.errors import NotFound
 from app.core.pagination import PageLinks
 from app.core.permissions import can, require
@@ -118,6 +119,7 @@ def notify(
             existing.read_at = None
             existing.created_at = utcnow()
             db.session.flush()
+            push_unread_count_after_commit(user.id)
             return existing
     notification = Notification(
         user_id=user.id,
@@ -130,6 +132,7 @@ def notify(
     )
     db.session.add(notification)
     db.session.flush()
+    push_unread_count_after_commit(user.id)
     return notification
 
 
@@ -213,6 +216,25 @@ def unread_count(actor: Any) -> int:
     return db.session.scalar(_unread_count_statement(), {"user_id": actor.id}) or 0
 
 
+# The live event carrying a member's unread count to their open pages (static/js/live.js).
+UNREAD_COUNT_EVENT = "notification_count"
+
+
+def push_unread_count_after_commit(user_id: int) -> None:
+    """Once this transaction commits, send ``user_id``'s new unread count to their own
+    live room only (``app/core/live.py``), so the header badge on every page they have
+    open follows without a reload."""
+
+    def push() -> None:
+        # The session cannot run SQL inside its own after-commit: count on a pooled
+        # connection of the same engine, which sees the committed rows.
+        with db.engine.connect() as connection:
+            count = connection.execute(_unread_count_statement(), {"user_id": user_id}).scalar() or 0
+        live.emit_to_user(UNREAD_COUNT_EVENT, {"unread": int(count)}, user_id)
+
+    after_commit(db.session, push)
+
+
 def is_visible_to(notification: Notification, actor: Any) -> bool:
     """Whether the content a notification points at is still visible to ``actor``."""
     post = db.session.get(Post, notification.post_id) if notification.post_id else None
@@ -252,6 +274,7 @@ def mark_read(actor: Any, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.flush()
+        push_unread_count_after_commit(notification.user_id)
     return notification
 
 
@@ -265,4 +288,6 @@ def mark_all_read(actor: Any) -> int:
         .execution_options(pagecache_users=[actor.id])
     )
     db.session.flush()
+    if result.rowcount:
+        push_unread_count_after_commit(actor.id)
     return result.rowcount or 0

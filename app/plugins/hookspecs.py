@@ -70,6 +70,14 @@ def points_rules() -> list[dict]:
     """Recognition points per domain event: ``{"event", "points", "reason"}``."""
 
 
+@hookspec
+def live_room(actor: Any, kind: str, object_id: int) -> bool | None:
+    """May ``actor`` follow the live page ``kind``/``object_id`` (e.g. ``"topic"``,
+    12) over Socket.IO (``app/core/live.py``)? ``True``/``False`` to decide (check
+    ``can(...)``), ``None`` for a kind the implementation does not own. The socket
+    joins the page's room only when someone answered and nobody said ``False``."""
+
+
 # --- domain events -----------------------------------------------------------------
 
 
