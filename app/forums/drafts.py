@@ -70,13 +70,10 @@ def _own(actor: Any, scope: str) -> ForumDraft | None:
     )
 
 
-def get_draft(actor: Any, place: DraftPlace) -> ForumDraft:
-    """The actor's draft for ``place``; ``NotFound`` when they have none."""
+def find_draft(actor: Any, place: DraftPlace) -> ForumDraft | None:
+    """The actor's own draft for ``place``, if they have one (never anyone else's)."""
     _require_member(actor)
-    draft = _own(actor, place.scope)
-    if draft is None:
-        raise NotFound("No draft here.")
-    return draft
+    return _own(actor, place.scope)
 
 
 def get_draft_by_id(actor: Any, draft_id: int) -> ForumDraft:

@@ -81,8 +81,8 @@ def editor_preview():
 @bp.get("/drafts")
 @json_endpoint
 def draft_for_place():
-    draft = drafts.get_draft(_actor(), _place())
-    return jsonify(drafts.serialize(draft))
+    # Having no draft yet is the usual case, not an error: ``{"draft": null}``.
+    return jsonify(drafts.serialize(drafts.find_draft(_actor(), _place())))
 
 
 @bp.put("/drafts")

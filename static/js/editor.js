@@ -151,7 +151,7 @@
       if (title && !title.value.trim()) { title.value = draft.title; }
       lastSaved = JSON.stringify(current());
       status.textContent = "Draft restored.";
-    }).catch(function () { /* 404: no draft yet */ });
+    }).catch(function (error) { status.textContent = "Drafts unavailable: " + error.message; });
   }
 
   // --- autocomplete combobox ---------------------------------------------------------
