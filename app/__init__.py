@@ -147,6 +147,8 @@ def _register_features(app: Flask) -> None:
     from app.search import hooks as search_hooks
     from app.search import qa_adapter as search_qa_adapter
     from app.search.views import bp as search_bp
+    from app.uploads import hooks as upload_hooks
+    from app.uploads import init_app as init_uploads
 
     for bp in (accounts_bp, forums_bp, moderation_bp, notifications_bp):
         app.register_blueprint(bp)
@@ -164,12 +166,14 @@ def _register_features(app: Flask) -> None:
     forums_cli.register(app)
     demo.register(app)
     serve.register(app)
+    init_uploads(app)
 
     core_hooks = [accounts_hooks, forum_hooks, moderation_hooks, notification_hooks]
     core_hooks.append(chat_hooks)
     core_hooks.append(qa_hooks)  # after notification_hooks: pluggy calls it first
     core_hooks.extend([search_hooks, search_qa_adapter])
     core_hooks.extend([directory_hooks, network_hooks, referral_hooks])
+    core_hooks.append(upload_hooks)
     manager = build_plugin_manager(app, internal=core_hooks)
     manager.hook.register_blueprints(app=app)
     manager.hook.register_cli(cli=app.cli)

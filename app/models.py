@@ -38,3 +38,4 @@ from app.qa.models import (  # noqa: F401
     QAVote,
 )
 from app.search.models import SearchDocument, SearchPending  # noqa: F401
+from app.uploads.models import Upload  # noqa: F401

@@ -21,6 +21,7 @@ from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 
 from app import create_app
+from app import models as _all_models  # noqa: F401 - complete metadata before the schema template is built
 from app.extensions import db as _db
 from tests.factories import make_user
 

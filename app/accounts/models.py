@@ -44,6 +44,13 @@ class Organization(TimestampMixin, db.Model):
     website: Mapped[str | None] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     description_html: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    # The current logo (app/uploads); use_alter: ``upload`` itself points back at users.
+    logo_upload_id: Mapped[int | None] = mapped_column(
+        sa.Integer,
+        sa.ForeignKey(
+            "upload.id", ondelete="SET NULL", use_alter=True, name="fk_organization_logo_upload_id_upload"
+        ),
+    )
 
     members: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.display_name")
 
@@ -78,6 +85,13 @@ class User(TimestampMixin, db.Model):
 
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization.id"), index=True)
     is_org_admin: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # The current avatar (app/uploads); None shows generated initials instead.
+    avatar_upload_id: Mapped[int | None] = mapped_column(
+        sa.Integer,
+        sa.ForeignKey(
+            "upload.id", ondelete="SET NULL", use_alter=True, name="fk_user_account_avatar_upload_id_upload"
+        ),
+    )
 
     suspended_until: Mapped[datetime | None] = mapped_column()
     suspended_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")

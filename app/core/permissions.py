@@ -327,6 +327,24 @@ RULES.update({"network.use": _network_use})
 RULES.update({"directory.fields.manage": _admin_only, "directory.export": _admin_only})
 # --- end directory listing -----------------------------------------------------------
 
+# --- uploads (app/uploads) --------------------------------------------------------------
+# An upload is inspected by attribute: ``scope``, ``post`` and ``owner_id``. Avatars and
+# logos are public; an attachment is as readable as the post it was first used in, and
+# one in no post (just uploaded, or its post purged) only by its owner.
+
+
+def _upload_view(actor: Any, upload: Any) -> bool:
+    if upload.scope == "public":
+        return True
+    post = getattr(upload, "post", None)
+    if upload.scope == "post" and post is not None:
+        return _post_view(actor, post)
+    return is_authenticated(actor) and actor.id == upload.owner_id
+
+
+RULES.update({"upload.view": _upload_view, "upload.create": _signed_in})
+# --- end uploads -------------------------------------------------------------------------
+
 
 def only_for_actions(*actions: str) -> Callable:
     """Declare which actions a ``permission_rule`` implementation can answer.

@@ -56,8 +56,24 @@ def _filter_attributes(tag: str, name: str, value: str) -> bool:
     if name == "class":
         return all(part.startswith(_SAFE_CLASS_PREFIXES) for part in value.split())
     if name == "src":
-        return urlsplit(value).scheme in {"http", "https", ""}
+        return _is_own_upload(value)
     return True
+
+
+# Images come only from this site's uploads (app/uploads): a remote image would tell
+# another server who reads a post and when, and could change after moderation.
+UPLOADS_PATH = "/uploads/"
+
+
+def _is_own_upload(url: str) -> bool:
+    parts = urlsplit(url)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and parts.path.startswith(UPLOADS_PATH)
+        and ".." not in parts.path
+        and "\\" not in url
+    )
 
 
 # Gunicorn's threads and the Socket.IO event threads render at the same time, and

@@ -59,11 +59,18 @@ def test_script_vectors_are_neutralised(source):
     assert 'href="javascript' not in html.lower()
 
 
-def test_images_only_over_http():
-    assert '<img src="https://example.com/a.png" alt="a">' in render_markdown(
-        "![a](https://example.com/a.png)"
-    )
-    assert "ftp:" not in render_markdown("![a](ftp://example.com/a.png)")
+def test_images_only_from_the_sites_own_uploads():
+    assert '<img src="/uploads/7/a.png" alt="a">' in render_markdown("![a](/uploads/7/a.png)")
+    for remote in (
+        "https://example.com/a.png",
+        "//example.com/uploads/1/a.png",
+        "/uploads/../admin",
+        "/static/x.png",
+        "ftp://example.com/a.png",
+        "/uploads\\..\\x",
+    ):
+        html = render_markdown(f"![a]({remote})")
+        assert "src=" not in html, remote
 
 
 def test_every_corpus_xss_vector_is_neutralised():
