@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,6 +90,53 @@ def _clip(text: str) -> str:
     return (text or "")[:STORED_BODY_MAX]
 
 
+# Elements after which the text continues on a new line, and table cells, which run
+# on with a space between them.
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "li", "ul", "ol", "blockquote", "pre", "hr", "tr", "table",
+     "h1", "h2", "h3", "h4", "h5", "h6"}
+)  # fmt: skip
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+class _TextOfHtml(HTMLParser):
+    """The words a reader sees in sanitized post HTML, with its entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.parts.append(f" {alt} ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def post_text(post: Post) -> str:
+    """A post as plain text, taken from its rendered (sanitized) HTML rather than its
+    Markdown source: what is indexed and what a snippet quotes is what readers see,
+    never ``**``, table pipes or link syntax. Lines are kept, runs of spaces folded."""
+    parser = _TextOfHtml()
+    parser.feed(post.body_html or "")
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def topic_documents(topic: Topic, posts: Iterable[Post] | None = None) -> list[Document]:
     """The topic document (title + opening post) and, when given, its replies."""
     extra = _topic_fields(topic)
@@ -112,7 +160,7 @@ def topic_documents(topic: Topic, posts: Iterable[Post] | None = None) -> list[D
                 key=f"topic:{topic.id}",
                 kind="question" if question else "topic",
                 title=topic.title,
-                body=_clip(opening.body),
+                body=_clip(post_text(opening)),
                 url=path_for("forums.topic", topic_id=topic.id, slug=topic.slug),
                 principals=_post_principals(opening, principals),
                 created_at=topic.created_at,
@@ -147,7 +195,7 @@ def post_document(
         key=f"post:{post.id}",
         kind="answer" if question else "post",
         title=f"Re: {topic.title}",
-        body=_clip(post.body),
+        body=_clip(post_text(post)),
         url=path_for("forums.post_link", post_id=post.id),
         principals=_post_principals(post, principals),
         created_at=post.created_at,
@@ -215,7 +263,15 @@ def member_document(user: User, directory: dict | None = None) -> Document:
         created_at=user.created_at,
         organization_id=user.organization_id,
         author_id=user.id,
-        meta={"job_title": shown("job_title", user.job_title), "organization": org.name if org else ""},
+        # What the member's hit card shows (templates/search/results.html): hidden
+        # fields stay out here as in the body.
+        meta={
+            "job_title": shown("job_title", user.job_title),
+            "organization": org.name if org else "",
+            "partner_type": org.partner_type_label if org else "",
+            "tier": org.tier if org else "",
+            "region": shown("region", user.region),
+        },
     )
 
 
@@ -237,7 +293,11 @@ def organization_document(org: Organization) -> Document:
         principals=list(PUBLIC),
         created_at=org.created_at,
         organization_id=org.id,
-        meta={"tier": org.tier, "partner_type": org.partner_type_label},
+        meta={
+            "tier": org.tier,
+            "partner_type": org.partner_type_label,
+            "regions": ", ".join(org.regions or []),
+        },
     )
 
 
