@@ -6,6 +6,7 @@ them on SQLite (batch mode) and PostgreSQL alike.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,9 @@ def in_id_batches(session: Session, model: Any, batch: int = 500, *options: Any)
 
 
 _AFTER_COMMIT_KEY = "guildhall_after_commit"
+_AFTER_RELEASE_KEY = "guildhall_after_release"
+# Callbacks of a committed transaction waiting for its connection to be returned.
+_RELEASE_READY_KEY = "guildhall_after_release_ready"
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -68,9 +72,22 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
+def after_commit_released(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction commits *and* its connection has
+    gone back to the pool; drop it on rollback.
+
+    For side effects that use the database themselves (search indexing). SQLAlchemy
+    fires ``after_commit`` while the committed connection is still checked out, so a
+    callback opening its own session there holds a second pooled connection: under
+    load every thread then waits for a connection only another waiting thread can
+    release, and the whole pool locks up. Run from here, a thread holds one at a time.
+    """
+    session.info.setdefault(_AFTER_RELEASE_KEY, []).append(callback)
+
+
 def has_after_commit(session: Session) -> bool:
     """True when the current transaction has side effects waiting for its commit."""
-    return bool(session.info.get(_AFTER_COMMIT_KEY))
+    return bool(session.info.get(_AFTER_COMMIT_KEY) or session.info.get(_AFTER_RELEASE_KEY))
 
 
 @event.listens_for(Session, "after_commit")
@@ -79,13 +96,25 @@ def _run_after_commit(session: Session) -> None:
     # outer transaction can still roll back, so wait for the real commit.
     if session.get_nested_transaction() is not None:
         return
-    callbacks = session.info.pop(_AFTER_COMMIT_KEY, [])
+    released = session.info.pop(_AFTER_RELEASE_KEY, None)
+    if released:
+        session.info[_RELEASE_READY_KEY] = released
+    _run_callbacks(session.info.pop(_AFTER_COMMIT_KEY, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_release(session: Session, transaction) -> None:
+    # Fired once the outermost transaction has closed and returned its connections;
+    # only a committed one has left callbacks here (see _run_after_commit).
+    if transaction.parent is None:
+        _run_callbacks(session.info.pop(_RELEASE_READY_KEY, []))
+
+
+def _run_callbacks(callbacks: list[Callable[[], None]]) -> None:
     for callback in callbacks:
         try:
             callback()
         except Exception:
-            import logging
-
             logging.getLogger("guildhall").exception("after-commit callback failed")
 
 
@@ -93,6 +122,7 @@ def _run_after_commit(session: Session) -> None:
 def _drop_after_commit(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # only the outermost transaction
         session.info.pop(_AFTER_COMMIT_KEY, None)
+        session.info.pop(_AFTER_RELEASE_KEY, None)
 
 
 @event.listens_for(sa.engine.Engine, "connect")

@@ -41,6 +41,10 @@ class IndexWriter(ABC):
 
 class SearchBackend(ABC):
     name = "abstract"
+    # True when the index lives in the application database and ``writer()`` writes
+    # through ``db.session``'s transaction (and commits it): queue rows deleted in that
+    # transaction then commit atomically with the index rows.
+    transactional = False
 
     @abstractmethod
     def ensure_schema(self) -> None:
@@ -49,7 +53,12 @@ class SearchBackend(ABC):
     @abstractmethod
     @contextmanager
     def writer(self, rebuild: bool = False) -> Iterator[IndexWriter]:
-        """Hold the write lock; commit on success. ``rebuild`` starts from an empty index."""
+        """Hold the write lock; commit on success. ``rebuild`` starts from an empty index.
+
+        Never takes a database connection besides ``db.session``'s: the caller reads
+        documents through that session inside the writer, and a second connection per
+        writer can exhaust the pool (see :mod:`app.search.indexing`).
+        """
 
     @abstractmethod
     def search(

@@ -3,12 +3,19 @@
 Domain-event listeners (``app.search.hooks``) call :func:`enqueue` inside the
 service's transaction: it adds ``search_pending`` rows to the same session, so the
 intent to re-index commits (or rolls back) with the change itself, and registers one
-after-commit drain. :func:`drain` then, in its own session, takes the backend's write
-lock, loads each key's *current* state from the database, writes the index and deletes
-the rows it handled. If the index write fails the rows stay, with a growing back-off,
-and are retried by the next drain: after the next commit, on a later request
+drain for after the commit. :func:`drain` then, in its own session, takes the backend's
+write lock, loads each key's *current* state from the database, writes the index and
+deletes the rows it handled. If the index write fails the rows stay, with a growing
+back-off, and are retried by the next drain: after the next commit, on a later request
 (:func:`retry_if_due`), or by ``flask search reindex`` / ``flask search drain``. The
 database write is never touched by an index failure.
+
+One pooled connection per thread at a time: the drain runs in the committing thread
+only once the commit has handed its connection back to the pool
+(:func:`app.core.db.after_commit_released`), and the PostgreSQL backend writes through
+the drain's own session, not a connection of its own. A thread that held its
+connection while asking for another made concurrent requests wait on each other until
+the pool timed out.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organization, User
-from app.core.db import after_commit, utcnow
+from app.core.db import after_commit_released, utcnow
 from app.extensions import db
 from app.forums.models import Post, Topic
 from app.search import documents
@@ -41,20 +48,31 @@ MAX_BACKOFF = 3600
 
 
 def enqueue(*keys: str, payload: dict | None = None) -> None:
-    """Record that ``keys`` must be re-indexed once this transaction commits."""
+    """Record that ``keys`` must be re-indexed once this transaction commits.
+
+    The row is added to the caller's session, so it commits or rolls back with the
+    change it describes. A key queued earlier in the same transaction is not queued
+    twice, unless that row is gone: a rolled-back SAVEPOINT discards the rows added in
+    it, and the change retried after it must still leave its row.
+    """
     session = db.session()
     transaction = session.get_transaction()
     marker = session.info.get(_SESSION_KEYS)
     if marker is None or marker[0] is not transaction:
         # First key of this transaction (a rolled-back one leaves a stale marker).
-        marker = (transaction, set())
+        marker = (transaction, {})
         session.info[_SESSION_KEYS] = marker
-        after_commit(session, _drain_after_commit(current_app._get_current_object()))
-    seen: set[str] = marker[1]
-    new = [key for key in keys if key and (key not in seen or payload is not None)]
-    for key in new:
-        seen.add(key)
-        session.add(SearchPending(key=key[:200], payload=payload))
+        after_commit_released(session, _drain_after_commit(current_app._get_current_object()))
+    queued: dict[str, SearchPending] = marker[1]
+    for key in keys:
+        if not key:
+            continue
+        row = queued.get(key)
+        if row is not None and payload is None and row in session:
+            continue
+        row = SearchPending(key=key[:200], payload=payload)
+        queued[key] = row
+        session.add(row)
 
 
 def enqueue_document(doc: dict) -> None:
@@ -98,42 +116,67 @@ class DrainResult:
 
 
 def drain(app: Flask | None = None, limit: int = DRAIN_BATCH, *, force: bool = False) -> DrainResult:
-    """Apply due pending rows (all rows when ``force``). Never raises."""
+    """Apply due pending rows (all rows when ``force``). Never raises.
+
+    Call it with no connection checked out by this thread's other sessions (after a
+    commit, before a request's first query): it takes one of its own.
+    """
     app = app or current_app._get_current_object()
-    # A fresh app context gives a fresh ``db.session``: the caller's session may be in
-    # the middle of committing, and hook implementations (Q&A tags, plug-ins) read
-    # through ``db.session``.
+    # A fresh app context gives a fresh ``db.session``, so the caller's objects and
+    # transaction are left alone, and hook implementations (Q&A tags, plug-ins) that
+    # read through ``db.session`` read in the drain's session.
     with app.app_context():
-        return _drain(app, db.session(), limit, force)
+        session = db.session()
+        try:
+            return _drain(app, session, limit, force)
+        finally:
+            session.close()
+
+
+def _due_rows(session: Session, limit: int, force: bool) -> list[sa.Row]:
+    query = sa.select(SearchPending.id, SearchPending.key, SearchPending.payload).order_by(SearchPending.id)
+    if not force:
+        query = query.where(SearchPending.next_attempt_at <= utcnow())
+    return list(session.execute(query.limit(limit)).all())
 
 
 def _drain(app: Flask, session: Session, limit: int, force: bool) -> DrainResult:
     result = DrainResult()
-    query = sa.select(SearchPending.id, SearchPending.key, SearchPending.payload).order_by(SearchPending.id)
-    if not force:
-        query = query.where(SearchPending.next_attempt_at <= utcnow())
-    rows = session.execute(query.limit(limit)).all()
+    rows = _due_rows(session, limit, force)
     # End the read transaction: documents are loaded fresh inside the write lock.
     session.rollback()
     if not rows:
         return result
+    backend = get_backend(app)
     try:
-        with get_backend(app).writer() as writer:
+        with backend.writer() as writer:
+            if backend.transactional:
+                # The lock is held now: rows another drain handled while this one
+                # waited for it are gone, so they are not written twice.
+                still = set(session.scalars(sa.select(SearchPending.id).where(_ids_in(rows))))
+                rows = [row for row in rows if row[0] in still]
             for _row_id, key, payload in rows:
                 indexed, removed = apply_key(session, writer, key, payload)
                 result.indexed += indexed
                 result.removed += removed
-            session.rollback()
+            if backend.transactional:
+                # The index lives in this database: its rows and the queue's commit together.
+                session.execute(sa.delete(SearchPending).where(_ids_in(rows)))
+            else:
+                session.rollback()  # end the read before the index commits
     except Exception as error:
         log.exception("search index write failed; %d change(s) kept for retry", len(rows))
         session.rollback()
         _postpone(session, [row[0] for row in rows], error)
-        result.failed = len(rows)
-        result.errors.append(f"{error.__class__.__name__}: {error}")
-        return DrainResult(failed=len(rows), errors=result.errors)
-    session.execute(sa.delete(SearchPending).where(SearchPending.id.in_([row[0] for row in rows])))
-    session.commit()
+        return DrainResult(failed=len(rows), errors=[f"{error.__class__.__name__}: {error}"])
+    if not backend.transactional and rows:
+        session.execute(sa.delete(SearchPending).where(_ids_in(rows)))
+        session.commit()
     return result
+
+
+def _ids_in(rows: list[sa.Row]) -> sa.ColumnElement[bool]:
+    return SearchPending.id.in_([row[0] for row in rows])
 
 
 def _postpone(session: Session, ids: list[int], error: Exception) -> None:
@@ -234,19 +277,26 @@ _last_retry: dict[int, float] = {}
 
 
 def retry_if_due(app: Flask) -> None:
-    """At most every ``SEARCH_RETRY_SECONDS`` per process: drain rows left by a failure."""
+    """At most every ``SEARCH_RETRY_SECONDS`` per process: drain rows left by a failure
+    (or by a process killed between its commit and its drain).
+
+    Runs before a request's view. The drain takes a connection of its own, so the
+    request's session must not be holding one meanwhile: a read an earlier hook made
+    is ended first (its objects reload on their next use); a session with unflushed
+    changes is left alone and the retry waits for a later request.
+    """
     interval = float(app.config.get("SEARCH_RETRY_SECONDS", 30))
     now = time.monotonic()
     last = _last_retry.setdefault(id(app), now)  # the clock starts at the first request
     if now - last < interval or (last == now and interval > 0):
         return
-    _last_retry[id(app)] = now
-    try:
-        due = db.session.scalar(
-            sa.select(SearchPending.id).where(SearchPending.next_attempt_at <= utcnow()).limit(1)
-        )
-    except Exception:  # noqa: BLE001 - e.g. tables not created yet
-        db.session.rollback()
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
         return
-    if due is not None:
+    _last_retry[id(app)] = now
+    if session.in_transaction():
+        session.rollback()
+    try:
         drain(app)
+    except Exception:  # e.g. tables not created yet: never fail the request over it
+        log.exception("search: the retry of queued index changes failed")

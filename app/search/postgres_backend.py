@@ -6,6 +6,11 @@ a GIN-indexed ``text[]`` matched with ``&&``. Ranking is ``ts_rank``; snippets a
 ``ts_headline`` with private-use sentinels as highlight markers, HTML-escaped before
 the sentinels become ``<mark>``. Writers serialize on a transaction-scoped advisory
 lock, so the last writer always writes the newest committed state.
+
+A writer writes in ``db.session``'s transaction, on the connection the caller reads
+documents through, and commits it: one pooled connection per writer, never two (a
+writer on ``db.engine.begin()`` beside the drain's session held two, and under
+concurrent posting every thread ended up waiting for one another thread held).
 """
 
 from __future__ import annotations
@@ -126,6 +131,7 @@ def _driver_sql(statement: str) -> str:
 
 class PostgresBackend(SearchBackend):
     name = "postgres"
+    transactional = True
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -143,7 +149,9 @@ class PostgresBackend(SearchBackend):
     @contextmanager
     def writer(self, rebuild: bool = False) -> Iterator[IndexWriter]:
         self._check_dialect()
-        with db.engine.begin() as connection:
+        session = db.session()
+        try:
+            connection = session.connection()
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             if rebuild:
                 connection.execute(sa.text("DELETE FROM search_document"))
@@ -151,6 +159,10 @@ class PostgresBackend(SearchBackend):
             yield writer
             writer.flush()
             self._merge_pending(connection)
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
         if rebuild:
             self._vacuum()
 
@@ -164,8 +176,10 @@ class PostgresBackend(SearchBackend):
         rebuild that made the median search 1.7× slower (5.9 against 3.4 ms of
         server time) until autovacuum came by. ANALYZE gives the planner the new
         statistics (the most common words, the row count). VACUUM cannot run in a
-        transaction, hence its own autocommit connection; it needs ownership of the
-        table, and without it the rebuild still stands (a warning is logged).
+        transaction, hence its own autocommit connection, taken once the rebuild's
+        transaction has committed and returned its own (the CLI's, never a request's);
+        it needs ownership of the table, and without it the rebuild still stands (a
+        warning is logged).
         """
         try:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

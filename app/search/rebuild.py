@@ -1,8 +1,13 @@
 """Full rebuild and consistency check, used by ``flask search reindex`` / ``check``.
 
 A rebuild reads everything from the database inside the backend's write lock and
-replaces the index in one commit; pending rows queued before it started are then
-redundant and deleted, rows queued during it stay and are drained afterwards.
+replaces the index in one commit. The queue rows it makes redundant are exactly the
+ones it could see *before* it read the documents: each was committed together with
+its change, so the rebuild read that change. Deleting by "id up to the highest one
+seen" instead lost changes on PostgreSQL, where ids are handed out at insert and a
+transaction holding a lower id may commit after the rebuild read its data; its row
+was deleted with no retry left. Rows the rebuild could not see stay and are drained
+right after it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from app.search.indexing import drain
 from app.search.models import SearchPending
 
 GROUPS = {"question": "topic", "answer": "post"}
+DELETE_BATCH = 1000
 
 
 def reindex(app: Flask, progress: Callable[[int], Any] | None = None) -> dict[str, int]:
@@ -30,7 +36,7 @@ def reindex(app: Flask, progress: Callable[[int], Any] | None = None) -> dict[st
     counts: Counter[str] = Counter()
     with app.app_context():
         session = db.session()
-        high_water = session.scalar(sa.select(sa.func.max(SearchPending.id))) or 0
+        covered = list(session.scalars(sa.select(SearchPending.id).order_by(SearchPending.id)))
         session.rollback()
         with backend.writer(rebuild=True) as writer:
             for source in (
@@ -43,8 +49,11 @@ def reindex(app: Flask, progress: Callable[[int], Any] | None = None) -> dict[st
                     counts[doc.kind] += 1
                     if progress is not None:
                         progress(1)
-            session.rollback()
-        session.execute(sa.delete(SearchPending).where(SearchPending.id <= high_water))
+            if not backend.transactional:
+                session.rollback()  # end the read before the index commits
+        for start in range(0, len(covered), DELETE_BATCH):
+            batch = covered[start : start + DELETE_BATCH]
+            session.execute(sa.delete(SearchPending).where(SearchPending.id.in_(batch)))
         session.commit()
     drain(app, force=True)
     return dict(counts)
@@ -68,3 +77,9 @@ def check(app: Flask) -> tuple[dict[str, int], dict[str, int]]:
     for kind in expected:
         indexed.setdefault(kind, 0)
     return expected, dict(indexed)
+
+
+def queued(app: Flask) -> int:
+    """Changes waiting in ``search_pending`` (due now or backing off after a failure)."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(SearchPending)) or 0

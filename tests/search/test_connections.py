@@ -1,0 +1,111 @@
+"""Indexing never makes a thread hold two pooled connections at once.
+
+With ``SEARCH_BACKEND=postgres``, twenty members replying at the same moment locked
+the pool: each request held its connection while its after-commit indexing asked for
+another (the drain's session, and the PostgreSQL writer's ``engine.begin()``), so
+every thread waited for a connection only another waiting thread could release. These
+tests count, per thread, the connections checked out of the pool (SQLAlchemy's
+``checkout``/``checkin`` pool events) on both backends; the 40-thread version on
+PostgreSQL is ``tests/services/test_postgres_pool.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from app.forums import services as forums
+from app.search.models import SearchPending
+
+
+class ConnectionWatch:
+    """The most connections any one thread held at once while the watch was on."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        # Connections checked out before the watch started belong to this thread: the
+        # tests run single-threaded up to here.
+        self.held: Counter[int] = Counter({threading.get_ident(): engine.pool.checkedout()})
+        self.most = self.held[threading.get_ident()]
+
+    def _checkout(self, *args: object) -> None:
+        with self.lock:
+            thread = threading.get_ident()
+            self.held[thread] += 1
+            self.most = max(self.most, self.held[thread])
+
+    def _checkin(self, *args: object) -> None:
+        with self.lock:
+            self.held[threading.get_ident()] -= 1
+
+
+@contextmanager
+def watching(engine: sa.Engine) -> Iterator[ConnectionWatch]:
+    watch = ConnectionWatch(engine)
+    event.listen(engine, "checkout", watch._checkout)
+    event.listen(engine, "checkin", watch._checkin)
+    try:
+        yield watch
+    finally:
+        event.remove(engine, "checkout", watch._checkout)
+        event.remove(engine, "checkin", watch._checkin)
+
+
+def pending_count(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SearchPending))
+
+
+def test_a_reply_and_its_indexing_hold_one_pooled_connection_at_a_time(
+    app, db, client, login_as, member, category, keys
+):
+    topic = forums.create_topic(member, category, "Pool topic", "Opening post")
+    db.session.commit()
+    login_as(member)
+    db.session.commit()  # nothing checked out when the request starts, as in production
+    with watching(db.engine) as watch:
+        response = client.post(f"/t/{topic.id}/reply", data={"body": "A quokkaword reply"})
+    assert response.status_code in (302, 303)
+    assert watch.most == 1
+    assert len(keys(member, "quokkaword")) == 1 and pending_count(db) == 0
+
+
+def test_a_drain_reads_and_writes_the_index_through_one_connection(app, db, member, category, keys):
+    from app.search.indexing import drain
+
+    app.config["SEARCH_INDEX_AFTER_COMMIT"] = False  # leave the row for the drain below
+    topic = forums.create_topic(member, category, "Drained", "numbatword")
+    db.session.commit()
+    with watching(db.engine) as watch:
+        result = drain(app)
+    assert result.indexed == 1 and result.failed == 0
+    assert watch.most == 1
+    assert keys(member, "numbatword") == {f"topic:{topic.id}"}
+
+
+def test_a_due_retry_ends_the_requests_read_before_draining(app, db, client, member, category, keys):
+    """The retry runs before the view; a hook before it may already have read through
+    the request's session. The drain must not run beside that open transaction."""
+    app.config["SEARCH_INDEX_AFTER_COMMIT"] = False
+    topic = forums.create_topic(member, category, "Retried", "wombatword")
+    db.session.commit()
+    app.config["SEARCH_RETRY_SECONDS"] = 0
+    db.session.scalar(sa.select(sa.func.count()).select_from(SearchPending))  # an earlier read
+    with watching(db.engine) as watch:
+        client.get("/healthz")
+    assert watch.most == 1
+    assert keys(member, "wombatword") == {f"topic:{topic.id}"} and pending_count(db) == 0
+
+
+def test_a_rebuild_holds_one_connection_until_it_has_committed(app, db, member, category, reindex):
+    forums.create_topic(member, category, "Rebuilt", "bilbyword")
+    db.session.commit()
+    with watching(db.engine) as watch:
+        counts = reindex()
+    assert counts["topic"] == 1
+    assert watch.most == 1
