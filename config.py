@@ -37,6 +37,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     # Empty: create_app adds what suits the database (see app._engine_defaults).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Each process's connection pool: connections kept open, extra ones opened in a
+    # burst, seconds a request waits for one. Unset: 5, 10, 30 (a SQLite file keeps
+    # 20). Checked in create_app; README "Production" says how to size them.
+    DATABASE_POOL_SIZE = os.environ.get("DATABASE_POOL_SIZE")
+    DATABASE_MAX_OVERFLOW = os.environ.get("DATABASE_MAX_OVERFLOW")
+    DATABASE_POOL_TIMEOUT = os.environ.get("DATABASE_POOL_TIMEOUT")
     SITE_NAME = os.environ.get("SITE_NAME", "Guildhall")
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
 

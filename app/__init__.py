@@ -91,15 +91,49 @@ def _fill_defaults(app: Flask) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'guildhall.sqlite'}"
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_defaults(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
+        {name: app.config.get(name) for name in POOL_SETTINGS},
     )
     app.config.setdefault("MAIL_OUTBOX_DIR", None)
     if not app.config.get("MAIL_OUTBOX_DIR"):
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
 
 
-def _engine_defaults(uri: str, options: dict) -> dict:
-    """Pool settings for the database in ``uri``; ``options`` set in the config win.
+# DATABASE_POOL_* setting → (SQLAlchemy create_engine argument, type, smallest value).
+POOL_SETTINGS = {
+    "DATABASE_POOL_SIZE": ("pool_size", int, 1),
+    "DATABASE_MAX_OVERFLOW": ("max_overflow", int, 0),
+    "DATABASE_POOL_TIMEOUT": ("pool_timeout", float, 0.1),
+}
+
+
+def _pool_options(settings: dict) -> dict:
+    """The ``DATABASE_POOL_*`` settings given (environment strings or numbers) as
+    create_engine arguments; a value that is not a number, or too small, stops start-up
+    with a message naming the setting."""
+    options: dict = {}
+    for name, value in settings.items():
+        if value is None or value == "":
+            continue
+        argument, kind, smallest = POOL_SETTINGS[name]
+        number = None
+        if not isinstance(value, str) or value.isascii():  # int() also reads "٣" as 3
+            try:
+                number = kind(value.strip() if isinstance(value, str) else value)
+            except (TypeError, ValueError):
+                number = None
+        if number is None or isinstance(value, bool) or not number >= smallest:  # NaN fails too
+            what = "a whole number" if kind is int else "a number of seconds"
+            raise RuntimeError(f"{name} must be {what} of at least {smallest}, not {value!r}.")
+        options[argument] = number
+    return options
+
+
+def _engine_defaults(uri: str, options: dict, pool: dict | None = None) -> dict:
+    """Pool settings for the database in ``uri``; ``options`` set in the config win,
+    then the ``DATABASE_POOL_*`` settings in ``pool`` (an in-memory SQLite database
+    has no pool to size, and ignores them).
 
     A server connection can be dropped behind the pool's back (a restart, an idle
     timeout), so it is pinged at checkout. A SQLite file cannot: the ping would be one
@@ -111,9 +145,11 @@ def _engine_defaults(uri: str, options: dict) -> dict:
     url = make_url(uri)
     sqlite = url.get_backend_name() == "sqlite"
     defaults: dict = {"pool_pre_ping": not sqlite}
-    if sqlite and url.database not in (None, "", ":memory:"):
+    in_memory = sqlite and url.database in (None, "", ":memory:")
+    if sqlite and not in_memory:
         defaults["pool_size"] = SQLITE_POOL_SIZE
-    return defaults | options
+    sized = {} if in_memory else _pool_options(pool or {})
+    return defaults | sized | options
 
 
 def _register_features(app: Flask) -> None:
