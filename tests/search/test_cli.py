@@ -57,3 +57,42 @@ def test_a_multi_process_rebuild_indexes_everything(app, db, runner, member, cat
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     assert services.search(member, "lychee").total == 60  # 30 topics and 30 replies
+
+
+def test_check_names_queued_changes_and_the_retry_converges_without_a_reindex(
+    app, db, runner, client, member, category
+):
+    """A process killed between its commit and its index write leaves the change in
+    ``search_pending``. ``flask search check`` says so (and points at the retry, not at
+    a rebuild), and the retry on a later request brings the index level again."""
+    from app.forums import services as forums
+    from app.search import services
+
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    app.config["SEARCH_INDEX_AFTER_COMMIT"] = False  # the process "dies" after its commit
+    topic = forums.create_topic(member, category, "Killed", "The dugongword plan")
+    forums.create_reply(member, topic, "A dugongword reply")
+    db.session.commit()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1
+    assert "2 change(s) queued" in result.output and "flask search drain" in result.output
+    assert "reindex" not in result.output
+    app.config["SEARCH_RETRY_SECONDS"] = 0
+    db.session.commit()
+    client.get("/healthz")  # the retry before a later request
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0 and "matches" in result.output, result.output
+    assert services.search(member, "dugongword").total == 2
+
+
+def test_drain_applies_queued_changes_and_check_then_agrees(app, db, runner, member, category):
+    from app.forums import services as forums
+
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    app.config["SEARCH_INDEX_AFTER_COMMIT"] = False
+    forums.create_topic(member, category, "Queued", "body")
+    db.session.commit()
+    assert runner.invoke(args=["search", "check"]).exit_code == 1
+    result = runner.invoke(args=["search", "drain"])
+    assert result.exit_code == 0 and "Indexed 1" in result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0

@@ -143,3 +143,54 @@ def topic_first_post(db, topic):
     from app.forums.models import Post
 
     return db.session.scalar(sa.select(Post).where(Post.topic_id == topic.id, Post.number == 1))
+
+
+def test_a_key_queued_again_after_a_rolled_back_savepoint_keeps_its_row(app, db, member):
+    """The SAVEPOINT's row is gone with it; the retried change must leave its own."""
+    from app.search.indexing import enqueue
+
+    app.config["SEARCH_INDEX_AFTER_COMMIT"] = False
+    savepoint = db.session.begin_nested()
+    enqueue(f"user:{member.id}")
+    db.session.flush()
+    savepoint.rollback()
+    enqueue(f"user:{member.id}")
+    db.session.commit()
+    assert db.session.scalars(sa.select(SearchPending.key)).all() == [f"user:{member.id}"]
+
+
+def test_a_rebuild_keeps_the_queue_rows_of_changes_it_could_not_see(app, db, member, category, keys):
+    """On PostgreSQL ids are handed out at insert, not at commit: a change holding a
+    lower queue id can commit after the rebuild read the documents. The rebuild used to
+    delete every row up to the highest id it had seen, that one included, and the
+    change never reached the index. Only rows seen before reading are deleted now."""
+    import pytest
+
+    from app.forums.models import Topic
+    from app.search import rebuild
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite commits one writer at a time, in id order")
+    topic = forums.create_topic(member, category, "Before", "opening post")
+    db.session.commit()
+    app.config["SEARCH_INDEX_AFTER_COMMIT"] = False
+    late = db.engine.connect()  # another request, slower to commit
+    late.begin()
+    late.execute(sa.update(Topic).where(Topic.id == topic.id).values(title="Kiwanoword"))
+    late.execute(sa.insert(SearchPending).values(key=f"tree:{topic.id}", payload=None, attempts=0,
+                                                 last_error="", created_at=utcnow(), next_attempt_at=utcnow()))  # fmt: skip
+    forums.create_topic(member, category, "Meanwhile", "committed first, with a higher id")
+    db.session.commit()
+    committed = []
+
+    def commit_the_slow_one_once_read(_count: int) -> None:
+        if not committed:
+            late.commit()  # after the rebuild has read the topics, before it deletes rows
+            committed.append(True)
+
+    try:
+        rebuild.reindex(app, progress=commit_the_slow_one_once_read)
+    finally:
+        late.close()
+    assert keys(member, "kiwanoword") == {f"topic:{topic.id}"}
+    assert pending_count(db) == 0
