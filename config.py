@@ -53,6 +53,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Strict-Transport-Security: None sends none (development serves plain HTTP).
+    HSTS_MAX_AGE: int | None = None
+    HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -68,6 +71,13 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in this process's memory (logged as a warning) instead of
+    # failing the request, and go back to Redis once it answers again (Flask-Limiter
+    # retries it on limited requests, pausing 1, 2, 4 … up to 32 seconds between tries).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis host that does not answer must cost one short wait, not a request's worth.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "20 per minute")
     EDITOR_RATE_LIMIT = os.environ.get("EDITOR_RATE_LIMIT", "60 per minute")  # previews + draft saves
@@ -177,6 +187,7 @@ class ProductionConfig(Config):
     CONFIG_NAME = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", 60 * 60 * 24 * 365))
 
 
 CONFIGS = {

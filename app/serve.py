@@ -12,9 +12,23 @@ import os
 import click
 from flask import Flask
 from flask.cli import ScriptInfo, pass_script_info
+from werkzeug.serving import WSGIRequestHandler
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
+SERVER_NAME = "Guildhall"
+
+
+class RequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler without its version banner.
+
+    ``http.server`` sends ``Server: <server_version> <sys_version>`` on every response
+    (``Werkzeug/3.1.9 Python/3.11.2``): a free hint for anyone matching versions to
+    known flaws. ``version_string`` is the documented hook that builds that header.
+    """
+
+    def version_string(self) -> str:
+        return SERVER_NAME
 
 
 def _default_host() -> str:
@@ -57,6 +71,8 @@ def run_server_command(info: ScriptInfo, host: str, port: int) -> None:
         debug=app.debug,
         use_reloader=False,
         allow_unsafe_werkzeug=True,
+        # Flask-SocketIO passes extra options through app.run() to Werkzeug's run_simple.
+        request_handler=RequestHandler,
     )
 
 
