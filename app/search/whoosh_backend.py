@@ -17,12 +17,19 @@ Tuning that makes it fast enough (see bench/search.py and bench/SEARCH.md):
 Several processes writing at once: the writer waits for Whoosh's file lock
 (``timeout``) and the caller retries on :class:`whoosh.index.LockError`; the indexer
 keeps the work in ``search_pending`` until a write succeeds, so nothing is lost.
+
+A writer killed mid-way (``kill -9`` of ``flask search reindex``) leaves its files
+behind: a ``guildhall.tmp`` folder of sorted runs, the new segment's files, perhaps a
+half-written table of contents. Whoosh removes none of them until some later commit,
+and a large rebuild leaves hundreds of megabytes. Opening the index, and starting a
+rebuild, remove them (:meth:`WhooshBackend.remove_stale_files`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -52,6 +59,8 @@ SNIPPET_SOURCE_CHARS = 4000
 INDEX_NAME = "guildhall"
 # A generation's table of contents: _<index name>_<generation>.toc.
 _TOC_NAME = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc$")
+# A table of contents being written (renamed to its final name when complete).
+_TOC_TEMP_NAME = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc\.[0-9.]+$")
 # Opening the index retries when another process's commit removed the generation
 # being read; each retry sees a newer one.
 OPEN_ATTEMPTS = 5
@@ -171,8 +180,41 @@ class WhooshBackend(SearchBackend):
                 self.directory.mkdir(parents=True, exist_ok=True)
                 if not self._exists():
                     self._create()
-                self._ix = self._open()
+                ix = self._open()
+                self.remove_stale_files(ix)
+                self._ix = ix
         return self._ix
+
+    def remove_stale_files(self, ix: Any = None) -> list[str]:
+        """Remove what a killed writer left in the folder; the names removed.
+
+        Only while holding the index's write lock, taken without waiting: then no
+        writer is running anywhere, so every temporary file is stale. When another
+        process is writing, nothing is removed (that writer's commit, or the next
+        open, cleans up). Segment files the current generation does not list, and
+        older tables of contents, go the way Whoosh's own commit removes them
+        (``whoosh.index.clean_files``); temporary folders and unfinished tables of
+        contents, which Whoosh never removes, go here.
+        """
+        ix = ix or self._index()
+        lock = ix.lock("WRITELOCK")
+        if not lock.acquire(blocking=False):
+            return []
+        try:
+            before = {path.name for path in self.directory.iterdir()}
+            toc = index.TOC.read(ix.storage, INDEX_NAME)
+            index.clean_files(ix.storage, INDEX_NAME, toc.generation, toc.segments)
+            for path in self.directory.iterdir():
+                if path.is_dir() and path.name.endswith(".tmp"):
+                    shutil.rmtree(path, ignore_errors=True)
+                elif _TOC_TEMP_NAME.match(path.name):
+                    path.unlink(missing_ok=True)
+            removed = sorted(before - {path.name for path in self.directory.iterdir()})
+        finally:
+            lock.release()
+        if removed:
+            log.warning("search: removed %d file(s) a killed index writer left behind", len(removed))
+        return removed
 
     def _exists(self) -> bool:
         """Whether the folder holds the index, from its file names alone.
@@ -222,6 +264,8 @@ class WhooshBackend(SearchBackend):
     @contextmanager
     def writer(self, rebuild: bool = False) -> Iterator[IndexWriter]:
         ix = self._index()
+        if rebuild:
+            self.remove_stale_files(ix)
         options: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.02, "limitmb": self.limitmb}
         if rebuild and self.procs > 1:
             options.update(procs=self.procs, multisegment=True)
