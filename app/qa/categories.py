@@ -11,6 +11,7 @@ from app.core.permissions import can, require
 from app.extensions import db
 from app.forums.categories import visible_categories
 from app.forums.models import Category, Topic
+from app.plugins import fire
 from app.qa.models import QACategory
 
 
@@ -41,16 +42,25 @@ def askable_categories(actor: Any) -> list[Category]:
 
 
 def set_qa_category(actor: Any, category: Category, enabled: bool, multiple_accepted: bool = False) -> None:
-    """Mark (or unmark) a category as Q&A; admins only."""
+    """Mark (or unmark) a category as Q&A; admins only.
+
+    Turning Q&A on or off changes what every topic of the category is (a question or
+    a topic, its replies answers or posts), so it is announced as ``category_updated``:
+    search re-indexes the category in this transaction's queue.
+    """
     require(actor, "category.manage")
     row = db.session.get(QACategory, category.id)
     if not enabled:
         if row is not None:
             db.session.delete(row)
+            db.session.flush()
+            fire("category_updated", category=category, actor=actor)
         db.session.flush()
         return
     if row is None:
         db.session.add(QACategory(category_id=category.id, multiple_accepted=bool(multiple_accepted)))
+        db.session.flush()
+        fire("category_updated", category=category, actor=actor)
     else:
         row.multiple_accepted = bool(multiple_accepted)
     db.session.flush()

@@ -194,3 +194,24 @@ def test_a_rebuild_keeps_the_queue_rows_of_changes_it_could_not_see(app, db, mem
         late.close()
     assert keys(member, "kiwanoword") == {f"topic:{topic.id}"}
     assert pending_count(db) == 0
+
+
+def test_turning_q_and_a_on_or_off_reindexes_the_categorys_topics(db, admin, member, category, keys):
+    """Whether a topic is a question (its replies answers) is the category's Q&A
+    setting: changing it left every document of the category with its old kind."""
+    from app.qa.categories import set_qa_category
+
+    topic = forums.create_topic(member, category, "Which tier?", "axolotlword question")
+    reply = forums.create_reply(member, topic, "An axolotlword answer")
+    db.session.commit()
+    assert keys(member, "axolotlword", kinds=["question", "answer"]) == set()
+    set_qa_category(admin, category, True)
+    db.session.commit()
+    assert keys(member, "axolotlword", kinds=["question", "answer"]) == {
+        f"topic:{topic.id}",
+        f"post:{reply.id}",
+    }
+    set_qa_category(admin, category, False)
+    db.session.commit()
+    assert keys(member, "axolotlword", kinds=["topic", "post"]) == {f"topic:{topic.id}", f"post:{reply.id}"}
+    assert pending_count(db) == 0
