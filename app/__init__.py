@@ -162,6 +162,7 @@ def _register_features(app: Flask) -> None:
     from app.chat import sockets as chat_sockets
     from app.chat.views import bp as chat_bp
     from app.core import live
+    from app.core import settings as core_settings
     from app.directory import hooks as directory_hooks
     from app.directory.network import hooks as network_hooks
     from app.directory.network.views import bp as network_bp
@@ -202,6 +203,7 @@ def _register_features(app: Flask) -> None:
     forums_cli.register(app)
     demo.register(app)
     serve.register(app)
+    core_settings.init_app(app)
     init_uploads(app)
 
     core_hooks = [accounts_hooks, forum_hooks, moderation_hooks, notification_hooks]

@@ -52,6 +52,10 @@ class Organization(TimestampMixin, db.Model):
         ),
     )
 
+    # The organization's id in the partner team's CRM (set in the admin area), so
+    # exports and the insights plug-in can be joined with partner performance data.
+    crm_id: Mapped[str | None] = mapped_column(sa.String(100))
+
     members: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.display_name")
 
     @property

@@ -345,6 +345,21 @@ def _upload_view(actor: Any, upload: Any) -> bool:
 RULES.update({"upload.view": _upload_view, "upload.create": _signed_in})
 # --- end uploads -------------------------------------------------------------------------
 
+# --- admin area (app/admin) ---------------------------------------------------------------
+# The admin area and everything in it is for administrators; moderators keep their own
+# pages under /mod. Plug-in admin pages name their own actions.
+RULES.update(
+    {
+        "admin.view": _admin_only,
+        "settings.manage": _admin_only,
+        "admin.users": _admin_only,
+        "admin.export_user": _admin_only,
+        "admin.email": _admin_only,
+        "admin.plugins": _admin_only,
+    }
+)
+# --- end admin area -------------------------------------------------------------------------
+
 
 def only_for_actions(*actions: str) -> Callable:
     """Declare which actions a ``permission_rule`` implementation can answer.
