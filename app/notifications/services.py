@@ -8,7 +8,7 @@ still true.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from app.core.sanitize import plain_text
 from app.extensions import db
 from app.forums.models import Post, Topic
 from app.notifications.models import KINDS, Notification, NotificationPreference
+from app.plugins import fire
 
 MESSAGE_MAX = 300
 PER_PAGE = 30
@@ -247,6 +248,19 @@ class NotificationPage(PageLinks):
     items: list[Notification]
     page: int
     pages: int
+    # Notification id -> the text a feature gave for this reader (``notification_text``).
+    texts: dict[int, str] = field(default_factory=dict)
+
+
+def notification_texts(actor: Any, items: list[Notification]) -> dict[int, str]:
+    """What features want the reader to see for each notification, asked now rather
+    than stored: a referral's summary is named only while the reader may see it."""
+    texts: dict[int, str] = {}
+    for notification in items:
+        answers = [a for a in fire("notification_text", notification=notification, viewer=actor) if a]
+        if answers:
+            texts[notification.id] = answers[0][:MESSAGE_MAX]
+    return texts
 
 
 def list_notifications(actor: Any, page: int = 1, per_page: int = PER_PAGE) -> NotificationPage:
@@ -257,7 +271,9 @@ def list_notifications(actor: Any, page: int = 1, per_page: int = PER_PAGE) -> N
     query = _visible_filter(query).order_by(Notification.created_at.desc(), Notification.id.desc())
     result = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
     items = [n for n in result.items if is_visible_to(n, actor)]
-    return NotificationPage(items=items, page=result.page, pages=max(result.pages, 1))
+    return NotificationPage(
+        items=items, page=result.page, pages=max(result.pages, 1), texts=notification_texts(actor, items)
+    )
 
 
 def get_own_notification(actor: Any, notification_id: int) -> Notification:

@@ -244,6 +244,17 @@ def category_updated(category: Any, actor: Any) -> None:
     """A forum category (name, parent or access policies) was changed by an admin."""
 
 
+# --- notifications (app/notifications) ----------------------------------------------
+
+
+@hookspec
+def notification_text(notification: Any, viewer: Any) -> str | None:
+    """The text to show ``viewer`` for one of their notifications, or ``None`` to
+    abstain (the stored ``message`` is shown). Asked when the list is read, so a
+    feature can name what its stored text must not keep (a referral's summary) only
+    while the viewer may still see it."""
+
+
 # --- referrals (app/directory/referrals/) -------------------------------------------
 
 

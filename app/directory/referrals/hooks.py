@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 
 from app.core.permissions import can, is_active_member
+from app.directory.referrals import notices
 from app.plugins import hookimpl
 
 
@@ -33,6 +34,12 @@ def search_documents(since: Any) -> list[dict]:
     if since is not None:
         query = query.where(Referral.updated_at > since)
     return [search_document(referral) for referral in db.session.scalars(query)]
+
+
+@hookimpl
+def notification_text(notification: Any, viewer: Any) -> str | None:
+    """Name the referral's summary in its notifications, for readers who may see it."""
+    return notices.notification_text(notification, viewer)
 
 
 @hookimpl

@@ -1,9 +1,11 @@
 """Who hears about a referral change: notifications to the other side, the search
 document, and the ``referral_changed`` event.
 
-Notifications outlive organization membership, so their text names the organization
-and the referral's number only: never the customer, the details or the summary.
-Everyone notified must be able to see the referral at that moment.
+Notifications outlive organization membership, so their stored text names the
+organization and the referral's number only: never the customer, the details or the
+summary. The summary is added when the list is read (``notification_text``), and only
+for a reader who may still see the referral. Everyone notified must be able to see the
+referral at that moment.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from app.accounts.models import User
@@ -32,6 +35,24 @@ def referral_path(referral: Referral) -> str:
         from app.search.documents import path_for
 
         return path_for("referrals.show", referral_id=referral.id)
+
+
+def notification_text(notification: Any, viewer: Any) -> str | None:
+    """A referral notification as ``viewer`` should read it: the stored text and the
+    referral's summary, while ``viewer`` may still see the referral; otherwise ``None``
+    (the stored text alone, which names no summary)."""
+    if notification.kind != "referral":
+        return None
+    try:
+        endpoint, args = current_app.url_map.bind("localhost").match(notification.url, method="GET")
+    except HTTPException:
+        return None
+    if endpoint != "referrals.show":
+        return None
+    referral = db.session.get(Referral, args["referral_id"])
+    if referral is None or not can(viewer, "referral.view", referral):
+        return None
+    return f"{notification.message}: “{referral.summary}”"
 
 
 def organization_contacts(org_id: int) -> list[User]:
