@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, aliased
 
 from app.core import live
-from app.core.db import after_commit, utcnow
+from app.core.db import after_commit_released, utcnow
 from app.core.errors import NotFound
 from app.core.pagination import PageLinks
 from app.core.permissions import can, require
@@ -228,12 +228,13 @@ def push_unread_count_after_commit(user_id: int) -> None:
 
     def push() -> None:
         # The session cannot run SQL inside its own after-commit: count on a pooled
-        # connection of the same engine, which sees the committed rows.
+        # connection of the same engine, which sees the committed rows. Run once the
+        # committed connection is back in the pool, so a thread never holds two.
         with db.engine.connect() as connection:
             count = connection.execute(_unread_count_statement(), {"user_id": user_id}).scalar() or 0
         live.emit_to_user(UNREAD_COUNT_EVENT, {"unread": int(count)}, user_id)
 
-    after_commit(db.session, push)
+    after_commit_released(db.session, push)
 
 
 def is_visible_to(notification: Notification, actor: Any) -> bool:
