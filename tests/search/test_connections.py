@@ -64,9 +64,14 @@ def pending_count(db) -> int:
 def test_a_reply_and_its_indexing_hold_one_pooled_connection_at_a_time(
     app, db, client, login_as, member, category, keys
 ):
+    """Someone else's reply: the topic's author is notified too (and their live
+    unread count is counted after the commit), as under real concurrent posting."""
+    from tests.factories import make_user
+
     topic = forums.create_topic(member, category, "Pool topic", "Opening post")
+    replier = make_user()
     db.session.commit()
-    login_as(member)
+    login_as(replier)
     db.session.commit()  # nothing checked out when the request starts, as in production
     with watching(db.engine) as watch:
         response = client.post(f"/t/{topic.id}/reply", data={"body": "A quokkaword reply"})
