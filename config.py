@@ -80,6 +80,10 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "20 per minute")
+    # Confirmation and password-reset emails a visitor can ask for: per client address,
+    # and per email address named (known or not, so the answer never tells them apart).
+    ACCOUNT_EMAIL_RATE_LIMIT = os.environ.get("ACCOUNT_EMAIL_RATE_LIMIT", "10 per hour")
+    ACCOUNT_EMAIL_ADDRESS_RATE_LIMIT = os.environ.get("ACCOUNT_EMAIL_ADDRESS_RATE_LIMIT", "3 per hour")
     EDITOR_RATE_LIMIT = os.environ.get("EDITOR_RATE_LIMIT", "60 per minute")  # previews + draft saves
 
     # Argon2id cost (library defaults: 3 passes, 64 MiB).

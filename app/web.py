@@ -168,7 +168,8 @@ def _error_headers(error: HTTPException) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    from app.accounts.models import Anonymous, User
+    from app.accounts.models import Anonymous
+    from app.accounts.sessions import load_session_user
 
     login_manager.anonymous_user = Anonymous
     login_manager.login_view = "accounts.login"
@@ -176,15 +177,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     pagecache.init_app(app)
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        ident, _, token = user_id.partition(":")
-        if not ident.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or user.session_token != token or user.is_suspended:
-            return None
-        return user
+    login_manager.user_loader(load_session_user)  # a live server-side session, see accounts.sessions
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):

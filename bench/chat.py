@@ -148,6 +148,7 @@ def guildhall_data(tmp: Path, config: dict, clients: int) -> tuple[int, list[str
     """Create the room and its members; return the room id and one cookie per member."""
     from app import create_app
     from app.accounts.models import User
+    from app.accounts.sessions import open_session
     from app.chat.models import ChatChannel, ChatMembership
     from app.core.db import utcnow
     from app.extensions import db
@@ -171,6 +172,7 @@ def guildhall_data(tmp: Path, config: dict, clients: int) -> tuple[int, list[str
         db.session.add(room)
         db.session.flush()
         db.session.add_all(ChatMembership(channel_id=room.id, user_id=user.id) for user in users)
+        session_ids = [open_session(user) for user in users]  # the loader accepts only live sessions
         db.session.commit()
         # The session a sign-in from this address and browser leaves: with "basic"
         # protection, one without a matching "_id" is marked not fresh on every event,
@@ -181,8 +183,8 @@ def guildhall_data(tmp: Path, config: dict, clients: int) -> tuple[int, list[str
             identifier = app.login_manager._session_identifier_generator()
         serializer = app.session_interface.get_signing_serializer(app)
         cookies = [
-            f"session={serializer.dumps({'_user_id': u.get_id(), '_fresh': True, '_id': identifier})}"
-            for u in users
+            f"session={serializer.dumps({'_user_id': session_id, '_fresh': True, '_id': identifier})}"
+            for session_id in session_ids
         ]
         room_id = room.id
         db.engine.dispose()

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app import models as _all_models  # noqa: F401 - complete metadata before the schema template is built
 from app.extensions import db as _db
-from tests.factories import make_user
+from tests.factories import browser_session_id, make_user
 
 _pg_ready: set[str] = set()
 _sqlite_template: list[Path] = []
@@ -166,7 +166,7 @@ def login_as(client: FlaskClient) -> Callable:
                 session.clear()
             return client
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = browser_session_id(user)
             session["_fresh"] = True
         return client
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.accounts.models import Organization, User
 from app.accounts.passwords import hash_password
+from app.accounts.sessions import open_session
 from app.core.db import utcnow
 from app.core.sanitize import render_markdown
 from app.extensions import db
@@ -55,6 +56,15 @@ def make_user(role: str = "member", password: str = PASSWORD, **fields: Any) -> 
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def browser_session_id(user: User) -> str:
+    """What a browser signed in as ``user`` carries in its cookies (``session["_user_id"]``):
+    a server-side session is opened and committed, as signing in through the form does,
+    since the user loader accepts only live ones."""
+    session_id = open_session(user)
+    db.session.commit()
+    return session_id
 
 
 def make_category(**fields: Any) -> Category:

@@ -10,6 +10,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, utcnow
+from app.core.pagecache import register_viewer_table
 from app.extensions import db
 
 PARTNER_TYPES = (
@@ -105,13 +106,21 @@ class User(TimestampMixin, db.Model):
     # --- Flask-Login -------------------------------------------------------------
     is_authenticated = True
     is_anonymous = False
+    # The raw key of the browser session this object was signed in or loaded for
+    # (``accounts.sessions``); not a column: one user has a key per browser.
+    session_key = None
 
     @property
     def is_active(self) -> bool:
         return True  # suspended users are refused at login with a reason instead
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login's "alternative token": what the session and the remember-me
+        cookie carry. The browser's key lets sign-out retire this one browser on the
+        server; the per-user token lets a suspension end them all at once."""
+        if not self.session_key:
+            raise RuntimeError("no browser session: sign in through accounts.sessions.open_session()")
+        return f"{self.id}:{self.session_token}:{self.session_key}"
 
     # --- roles -------------------------------------------------------------------
     @property
@@ -165,6 +174,26 @@ class AuthToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its session and remember-me cookies name this row.
+
+    Signing out deletes the row, so a copy of either cookie stops working; only a
+    SHA-256 of the key is stored, as for tokens.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(nullable=False)
+
+
+# Signing in or out changes only that member's pages (the header), nobody else's.
+register_viewer_table("user_session", owner_column="user_id")
 
 
 class OrganizationInvite(db.Model):

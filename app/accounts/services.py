@@ -13,15 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 
-from app.accounts import tokens
+from app.accounts import sessions, tokens
 from app.accounts.confusables import normalize_display_name, skeleton
 from app.accounts.models import Organization, User
-from app.accounts.passwords import hash_password, verify_password
+from app.accounts.passwords import hash_password, verify_password, verify_unknown_account_password
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
-from app.core.pagecache import page_cache
 from app.core.permissions import ROLES, require
 from app.core.sanitize import render_markdown
 from app.extensions import db
@@ -276,8 +274,6 @@ def mark_confirmed(user: User) -> None:
 
 # --- signing in ------------------------------------------------------------------------
 
-_DUMMY_HASH: dict[str, str] = {}
-
 
 class LoginRefused(Invalid):
     """Right password, but the account may not sign in now (unconfirmed or suspended)."""
@@ -290,14 +286,13 @@ class LoginRefused(Invalid):
 def authenticate(email: str, password: str) -> User:
     """The user for these credentials, or Invalid with one generic message.
 
-    An unknown address still costs one hash check so timing does not reveal accounts.
-    Only with the right password do we say why an account cannot sign in.
+    An unknown address still costs one hash check (and no more) so timing does not
+    reveal accounts. Only with the right password do we say why an account cannot sign in.
     """
     generic = Invalid("That email and password do not match an account.")
     user = get_user_by_email(email)
     if user is None:
-        dummy = _DUMMY_HASH.setdefault("hash", hash_password(secrets.token_hex(8)))
-        verify_password(dummy, password or "")
+        verify_unknown_account_password(password or "")
         raise generic
     if not verify_password(user.password_hash, password or ""):
         raise generic
@@ -310,17 +305,36 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def record_login(user: User) -> None:
+def record_login(user: User) -> str:
+    """Note the sign-in and open a server-side session for this browser; returns the
+    id the browser's cookies will carry."""
     user.last_seen_at = utcnow()
+    return sessions.open_session(user)
+
+
+def record_logout(user: Any, session_id: str | None) -> None:
+    """End this browser's sign-in on the server, so a copy of its session or
+    remember-me cookie no longer works; the member's other browsers stay signed in.
+
+    Live connections end through ``user_logged_out`` (chat). Pages cached for the old
+    cookie go stale when the caller commits: deleting the session row bumps this
+    member's page-cache generation after the commit, never before it.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return
+    sessions.end_session(user, session_id)
     db.session.flush()
-
-
-def record_logout(user: Any) -> None:
-    """Everything a sign-out ends besides the browser's session: live connections
-    (chat, through ``user_logged_out``) and the pages cached for the old cookie."""
     fire("user_logged_out", user=user)
-    if user.is_authenticated:
-        page_cache(current_app).bump_viewers([user.id])
+
+
+def sign_out_everywhere(actor: Any) -> int:
+    """Retire every session and remember-me cookie of the actor, this browser's too;
+    returns how many browsers were signed in."""
+    require(actor, "user.edit", actor)
+    ended = sessions.end_all_sessions(actor)
+    db.session.flush()
+    fire("user_logged_out", user=actor)
+    return ended
 
 
 # --- passwords ---------------------------------------------------------------------------
@@ -351,35 +365,44 @@ def check_reset_token(raw_token: str) -> User:
     return tokens.find_token(raw_token, tokens.RESET).user
 
 
-def _set_password(user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
-    # Every existing session and remember-me cookie carries the old token: they all end.
+def _set_password_hash(user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+    # Whoever knew the old password may hold a session: every browser is signed out
+    # (rows deleted), and the rotated token ends any cookie made before rows existed.
+    sessions.end_all_sessions(user)
     user.session_token = secrets.token_urlsafe(16)
 
 
 def reset_password(raw_token: str, password: str, confirm: str | None = None) -> User:
+    """Choose a new password with an emailed link; the link works exactly once, even
+    when it is submitted several times at the same moment."""
     if confirm is not None and confirm != password:
         raise Invalid("The two passwords do not match.", field="confirm")
     check_password(password)
+    # Hash before using up the token: the token's row stays locked until the commit.
+    password_hash = hash_password(password)
     user = tokens.consume_token(raw_token, tokens.RESET)
-    _set_password(user, password)
+    _set_password_hash(user, password_hash)
     # The email link proved the address, so an unconfirmed account becomes confirmed.
     mark_confirmed(user)
     db.session.flush()
     return user
 
 
-def change_password(
-    actor: User, current_password: str, new_password: str, confirm: str | None = None
-) -> None:
+def change_password(actor: User, current_password: str, new_password: str, confirm: str | None = None) -> str:
+    """Change the actor's password and sign out every browser but theirs.
+
+    All sessions end and this browser gets a fresh one, whose id is returned for the
+    caller to sign in with.
+    """
     require(actor, "user.edit", actor)
     if not verify_password(actor.password_hash, current_password or ""):
         raise Invalid("Your current password is not correct.", field="current_password")
     if confirm is not None and confirm != new_password:
         raise Invalid("The two passwords do not match.", field="confirm")
     check_password(new_password, field="password")
-    _set_password(actor, new_password)
-    db.session.flush()
+    _set_password_hash(actor, hash_password(new_password))
+    return sessions.open_session(actor)
 
 
 # --- profiles and roles ------------------------------------------------------------------

@@ -73,10 +73,24 @@ def find_token(raw: str, purpose: str) -> AuthToken:
 
 
 def consume_token(raw: str, purpose: str) -> User:
-    """Mark the token used and return its user (single use)."""
+    """Use the token up and return its user: exactly once, even under concurrency.
+
+    Reading ``used_at`` and then writing it would let several requests holding the
+    same link all see it unused. One conditional UPDATE decides instead: the
+    database lets a single statement match the unused row (SQLite serialises
+    writers; PostgreSQL re-checks the condition after the winner commits), and the
+    others find it used and get the usual "already been used" error.
+    """
     token = find_token(raw, purpose)
-    token.used_at = utcnow()
-    db.session.flush()
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(AuthToken)
+        .where(AuthToken.id == token.id, AuthToken.used_at.is_(None), AuthToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(pagecache_users=[token.user_id])
+    )
+    if result.rowcount != 1:
+        raise Invalid("This link has already been used. Please request a new one.")
     return token.user
 
 

@@ -6,6 +6,7 @@ one service, commit once, and on a ``DomainError`` roll back and show the messag
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import (
@@ -21,7 +22,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.routing import BuildError
 
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.forms import (
     ChangePasswordForm,
     ConfirmActionForm,
@@ -48,9 +49,38 @@ def actor() -> Any:
 
 
 def start_session(user: Any, remember: bool = False) -> None:
-    """Sign in on a fresh session so nothing from before login (CSRF token, ids) carries over."""
+    """Sign in on a fresh session so nothing from before login (CSRF token, ids) carries over.
+
+    ``user`` carries the server-side session the service opened (``record_login``)
+    and committed; its id is what the cookies will hold.
+    """
     session.clear()
     login_user(user, remember=remember)
+
+
+def _email_key() -> str:
+    """Rate-limit key for the address a form names: normalised, so case and spacing
+    variants share one budget, and hashed, so the limiter's storage holds no addresses."""
+    raw = request.form.get("email", "")
+    try:
+        address = services.normalize_email(raw)
+    except DomainError:
+        address = " ".join(raw.split()).lower()
+    return "email:" + hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Emails sent on a visitor's request (confirmation links, password resets): limited per
+# client and per address named, whether or not an account has that address, so the
+# answer is the same for both and nobody can flood an inbox through the site.
+email_per_client_limit = limiter.shared_limit(
+    lambda: current_app.config["ACCOUNT_EMAIL_RATE_LIMIT"], scope="account-email-client", methods=["POST"]
+)
+email_per_address_limit = limiter.shared_limit(
+    lambda: current_app.config["ACCOUNT_EMAIL_ADDRESS_RATE_LIMIT"],
+    scope="account-email-address",
+    key_func=_email_key,
+    methods=["POST"],
+)
 
 
 # --- registration and confirmation -----------------------------------------------------
@@ -78,6 +108,7 @@ def register():
                 user = services.create_user(
                     form.email.data, form.display_name.data, form.password.data, confirmed=True
                 )
+                services.record_login(user)
             else:
                 user = services.register_user(
                     form.email.data, form.display_name.data, form.password.data, form.confirm.data
@@ -110,6 +141,8 @@ def confirm(token: str):
 
 
 @bp.route("/confirm", methods=["GET", "POST"])
+@email_per_client_limit
+@email_per_address_limit
 def resend_confirmation():
     form = EmailForm()
     if form.validate_on_submit():
@@ -154,18 +187,39 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    services.record_logout(actor())
+    user = actor()
+    services.record_logout(user, user.get_id() if user.is_authenticated else None)
+    db.session.commit()
+    _end_browser_session()
+    flash("You are signed out.", "info")
+    return redirect(url_for("forums.latest"))
+
+
+def _end_browser_session() -> None:
     # Clear first: logout_user() leaves a note in the session to delete the remember cookie.
     session.clear()
     logout_user()
-    flash("You are signed out.", "info")
-    return redirect(url_for("forums.latest"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    form = ConfirmActionForm()
+    if not form.validate_on_submit():
+        return render_template("errors/error.html", code=400, message="The form has expired; try again."), 400
+    ended = services.sign_out_everywhere(actor())
+    db.session.commit()
+    _end_browser_session()
+    flash(f"You are signed out everywhere ({ended} browser{'' if ended == 1 else 's'}).", "info")
+    return redirect(url_for("accounts.login"))
 
 
 # --- passwords -------------------------------------------------------------------------
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@email_per_client_limit
+@email_per_address_limit
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
@@ -214,8 +268,8 @@ def change_password():
         except DomainError as error:
             form_error(form, error, reraise_access=False)
         else:
-            # The session token rotated: sign this session in again so only the others end.
-            login_user(user, remember=remembered)
+            # Every session ended; this browser continues on the fresh one the service opened.
+            start_session(user, remember=remembered)
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.profile", username=user.username))
     return render_template("accounts/change_password.html", form=form), form_status()
@@ -348,7 +402,13 @@ def edit_profile():
         else:
             flash("Your profile has been saved.", "success")
             return redirect(url_for("accounts.profile", username=user.username))
-    return render_template("accounts/edit_profile.html", form=form), form_status()
+    return render_template(
+        "accounts/edit_profile.html",
+        form=form,
+        # Its own form (own CSRF token), never filled from the profile form's POST.
+        sign_out_form=ConfirmActionForm(formdata=None),
+        browsers=sessions.count_sessions(user),
+    ), form_status()
 
 
 from app.accounts import org_views  # noqa: E402,F401 - registers the organization routes on ``bp``

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import uuid
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
@@ -22,12 +23,28 @@ from app.extensions import db
 log = logging.getLogger("guildhall.mail")
 
 
+def message_id_domain(app: Flask) -> str:
+    """The right-hand side of our Message-IDs: the sender's domain, else the site's host.
+
+    A fixed made-up name would let two installations mint clashing ids; the sender's
+    own domain is what RFC 5322 suggests.
+    """
+    _name, address = parseaddr(app.config.get("MAIL_FROM") or "")
+    domain = address.rpartition("@")[2].strip()
+    if domain and all(ch.isascii() and (ch.isalnum() or ch in ".-") for ch in domain):
+        return domain
+    return urlsplit(app.config.get("SERVER_BASE_URL") or "").hostname or "localhost"
+
+
 def build_message(app: Flask, to: str, subject: str, text: str) -> EmailMessage:
+    """Every message the site sends, with the headers RFC 5322 requires (``Date``,
+    ``From``) and a unique ``Message-ID`` that mail clients thread and deduplicate by."""
     message = EmailMessage()
     message["From"] = app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject.replace("\r", " ").replace("\n", " ")
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@guildhall>"
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=message_id_domain(app))
     message.set_content(text)
     return message
 

@@ -12,7 +12,7 @@ from flask_socketio import SocketIOTestClient
 
 from app.chat.models import ChatChannel, ChatMembership
 from app.extensions import db, socketio
-from tests.factories import make_user
+from tests.factories import browser_session_id, make_user
 
 NS = "/chat"
 
@@ -20,7 +20,7 @@ NS = "/chat"
 def signed_in_http(app: Flask, user):
     http = app.test_client()
     with http.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = browser_session_id(user)
         session["_fresh"] = True
     return http
 

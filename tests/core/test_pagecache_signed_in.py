@@ -15,7 +15,7 @@ from app.forums.models import Topic, TopicRead
 from app.notifications.models import Notification
 from app.notifications.services import mark_all_read
 from tests.core.test_pagecache import get
-from tests.factories import make_post, make_topic, make_user
+from tests.factories import browser_session_id, make_post, make_topic, make_user
 
 pytestmark = pytest.mark.app_config(PAGE_CACHE_SECONDS=300)
 
@@ -64,7 +64,7 @@ def member(app):
 
 def _login(client, user):
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = browser_session_id(user)
         sess["_fresh"] = True
     get(client, "/mine")  # settles the session
     return client

@@ -11,7 +11,7 @@ from app.accounts.models import User
 from app.forums.models import Post, Topic
 from app.moderation import services
 from app.moderation.models import AuditEntry, Flag
-from tests.factories import make_category, make_post, make_topic, make_user
+from tests.factories import browser_session_id, make_category, make_post, make_topic, make_user
 from tests.hostile import page_script_vectors_in
 
 
@@ -334,7 +334,7 @@ def test_suspended_users_existing_session_stops_working(app, db, moderator, memb
     db.session.commit()
     member_client = app.test_client()
     with member_client.session_transaction() as session:
-        session["_user_id"] = member.get_id()
+        session["_user_id"] = browser_session_id(member)
     assert member_client.get("/notifications/").status_code == 200
     services.suspend_user(moderator, member, date.today() + timedelta(days=3), "cooling off")
     db.session.commit()

@@ -14,7 +14,7 @@ from app.accounts.models import User
 from app.core.pagecache import RedisGenerations, page_cache
 from app.extensions import db
 from app.forums.models import Topic
-from tests.factories import make_post, make_topic, make_user
+from tests.factories import browser_session_id, make_post, make_topic, make_user
 
 pytestmark = pytest.mark.services
 
@@ -42,7 +42,7 @@ def hosts(tmp_path, redis_url, redis_client):
         topic = make_topic(title="Shared topic")
         member = make_user(display_name="Roaming Rae")
         db.session.commit()
-        ids = (topic.id, f"/t/{topic.id}-{topic.slug}", member.get_id(), member.id)
+        ids = (topic.id, f"/t/{topic.id}-{topic.slug}", browser_session_id(member), member.id)
     yield first, second, ids
     for key in redis_client.scan_iter(f"{prefix}:*"):
         redis_client.delete(key)
