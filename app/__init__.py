@@ -157,6 +157,7 @@ def _register_features(app: Flask) -> None:
     from app.accounts import cli as accounts_cli
     from app.accounts import hooks as accounts_hooks
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.chat import cli as chat_cli
     from app.chat import hooks as chat_hooks
     from app.chat import sockets as chat_sockets
@@ -194,6 +195,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(search_bp)
     for bp in (directory_bp, network_bp, referrals_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
     search_cli.register(app)
     qa_cli.register(app)
     chat_cli.register(app)

@@ -302,3 +302,14 @@ def profile_field_changed(field: Any, actor: Any, deleted: bool) -> None:
     (``deleted``). Fired before a deletion is flushed, so listeners can still read
     which members had a value for it; the directory rewrites its facet rows and the
     search index re-indexes those members."""
+
+
+# --- admin area (app/admin) -----------------------------------------------------------
+
+
+@hookspec
+def admin_pages(actor: Any) -> list[dict]:
+    """Pages a plug-in adds to the admin navigation: ``{"label", "endpoint",
+    "permission"}`` (``permission`` is a ``can()`` action, ``admin.view`` when left out).
+    A link shows only to actors the permission allows; the plug-in's view must still
+    check it. Its template may extend ``admin/layout.html`` to share the admin menu."""

@@ -1,0 +1,177 @@
+"""The admin's pages about the running system: site settings (with the audit trail),
+email (the SMTP settings in effect, a test message, the development outbox) and the
+plug-ins the manager has loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesParser
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from app.core import settings as core_settings
+from app.core.permissions import require
+from app.moderation.services import record_audit
+from app.notifications.mail import send_email
+from app.plugins import plugin_manager
+
+OUTBOX_LIMIT = 50
+HIDDEN = "•••••• (set)"
+
+
+def save_settings(actor: Any, raw: dict[str, Any], reason: str = "") -> dict[str, tuple[Any, Any]]:
+    """Store site settings and log one audit entry naming each changed key with its old
+    and new value; returns the changes (empty when nothing changed: no entry then)."""
+    changes = core_settings.update_settings(actor, raw)
+    if changes:
+        record_audit(
+            actor,
+            "settings.update",
+            "site",
+            0,
+            reason=reason,
+            details={key: {"from": old, "to": new} for key, (old, new) in changes.items()},
+        )
+    return changes
+
+
+@dataclass
+class MailSetting:
+    name: str
+    value: str
+
+
+def mail_settings(actor: Any) -> list[MailSetting]:
+    """The mail settings in effect; the password is never shown, only whether it is set."""
+    require(actor, "admin.email")
+    config = current_app.config
+    server = config.get("MAIL_SERVER")
+    rows = [
+        MailSetting(
+            "Delivery", f"SMTP via {server}" if server else "Development outbox (MAIL_SERVER is not set)"
+        ),
+        MailSetting("MAIL_FROM", str(config.get("MAIL_FROM") or "")),
+    ]
+    if server:
+        rows += [
+            MailSetting("MAIL_SERVER", str(server)),
+            MailSetting("MAIL_PORT", str(config.get("MAIL_PORT"))),
+            MailSetting("MAIL_USE_TLS", "yes" if config.get("MAIL_USE_TLS") else "no"),
+            MailSetting("MAIL_USERNAME", str(config.get("MAIL_USERNAME") or "(none)")),
+            MailSetting("MAIL_PASSWORD", HIDDEN if config.get("MAIL_PASSWORD") else "(none)"),
+        ]
+    else:
+        rows.append(MailSetting("MAIL_OUTBOX_DIR", str(config.get("MAIL_OUTBOX_DIR"))))
+    return rows
+
+
+def send_test_email(actor: Any) -> str:
+    """Send a test message to the acting admin's own address after the commit; returns
+    the address. A delivery failure is logged by the mail module, as for every email."""
+    require(actor, "admin.email")
+    site = core_settings.get_setting("site_name")
+    send_email(
+        actor.email,
+        f"Test email from {site}",
+        f"Hello {actor.display_name},\n\nThis is a test message sent from the admin area of {site}.\n"
+        "If you can read it, outgoing email works.\n",
+    )
+    record_audit(actor, "email.test", "user", actor.id, details={"to": actor.email})
+    return actor.email
+
+
+@dataclass
+class OutboxMessage:
+    filename: str
+    to: str
+    subject: str
+    sent_at: datetime
+    body: str
+
+
+def outbox(actor: Any, limit: int = OUTBOX_LIMIT) -> list[OutboxMessage] | None:
+    """The newest messages in the development outbox, or None when mail goes by SMTP."""
+    require(actor, "admin.email")
+    if current_app.config.get("MAIL_SERVER"):
+        return None
+    folder = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[:limit]
+    messages = []
+    for path in files:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        part = message.get_body(("plain",))
+        messages.append(
+            OutboxMessage(
+                filename=path.name,
+                to=str(message["To"] or ""),
+                subject=str(message["Subject"] or ""),
+                sent_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
+                body=part.get_content() if part is not None else "",
+            )
+        )
+    return messages
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    module: str
+    version: str
+    state: str
+    kind: str
+
+
+def _version(module: Any) -> str:
+    version = getattr(module, "__version__", None) or getattr(module, "VERSION", None)
+    if version:
+        return str(version)
+    top = getattr(module, "__name__", "").split(".")[0]
+    if top and top != "app":
+        try:
+            return metadata.version(top)
+        except metadata.PackageNotFoundError:
+            pass
+    return "built in"
+
+
+def plugins(actor: Any) -> list[PluginInfo]:
+    """Plug-ins the manager knows: enabled ones (in ``PLUGINS`` or installed through the
+    entry point), and core listeners, which are always on."""
+    require(actor, "admin.plugins")
+    manager = plugin_manager()
+    enabled = set(current_app.config.get("PLUGINS", []))
+    distributions = dict(manager.list_plugin_distinfo())
+    rows = []
+    for name, plugin in manager.list_name_plugin():
+        if plugin is None:
+            continue
+        module = getattr(plugin, "__name__", str(plugin))
+        if name in enabled:
+            kind = "in-tree" if "." not in name else "module"
+        elif plugin in distributions:
+            kind = "installed package"
+        elif module.startswith("app."):
+            kind = "core"
+        else:
+            kind = "registered"
+        dist = distributions.get(plugin)
+        version = str(getattr(dist, "version", "")) if dist else _version(plugin)
+        state = "blocked" if manager.is_blocked(name) else "enabled"
+        rows.append(
+            PluginInfo(
+                name=name if kind != "core" else module,
+                module=module,
+                version=version,
+                state=state,
+                kind=kind,
+            )
+        )
+    rows.sort(key=lambda row: (row.kind == "core", row.name))
+    return rows
