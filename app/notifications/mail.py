@@ -30,7 +30,7 @@ def message_id_domain(app: Flask) -> str:
     own domain is what RFC 5322 suggests.
     """
     _name, address = parseaddr(app.config.get("MAIL_FROM") or "")
-    domain = address.rpartition("@")[2].strip()
+    domain = address.rpartition("@")[2].strip() if "@" in address else ""
     if domain and all(ch.isascii() and (ch.isalnum() or ch in ".-") for ch in domain):
         return domain
     return urlsplit(app.config.get("SERVER_BASE_URL") or "").hostname or "localhost"

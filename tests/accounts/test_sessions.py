@@ -146,7 +146,9 @@ def signed_in_browser_with_csrf(app, user):
     with app.app_context():
         page = browser.get("/login").get_data(as_text=True)
         token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
-        response = browser.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        response = browser.post(
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
     assert response.status_code == 302
     return browser
 
@@ -159,7 +161,10 @@ def test_sign_out_everywhere_is_for_signed_in_members(client):
 def test_password_change_retires_the_other_browsers_but_keeps_this_one(app, ada):
     mine = signed_in_browser(app, ada, remember=True)
     other = signed_in_browser(app, ada, remember=True)
-    other_copies = [{"session": cookie(other, "session")}, {"remember_token": cookie(other, "remember_token")}]
+    other_copies = [
+        {"session": cookie(other, "session")},
+        {"remember_token": cookie(other, "remember_token")},
+    ]
     new = "a brand new passphrase"
     with app.app_context():
         response = mine.post(
