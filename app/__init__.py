@@ -54,12 +54,13 @@ def create_app(
     ext.socketio.init_app(
         app,
         async_mode="threading",
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        client_manager=ext.socketio_client_manager(
+            app.config.get("SOCKETIO_MESSAGE_QUEUE"), app.config.get("SOCKETIO_CHANNEL") or "flask-socketio"
+        ),
         # None = same origin only; an empty list would switch python-engineio's origin
         # check off entirely (any site could open a socket with the user's cookie).
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,
         manage_session=False,
-        channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
     )
     if app.config.get("SOCKETIO_DIRECT_WRITES", True):
         from app.chat import direct_writes

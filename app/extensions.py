@@ -1,5 +1,8 @@
 """Unbound Flask extensions; ``create_app`` binds them to an application."""
 
+from __future__ import annotations
+
+import socketio as python_socketio
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,3 +20,27 @@ csrf = CSRFProtect()
 socketio = SocketIO()
 # No default limits: limits are declared where abuse is possible (login, posting).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# A Redis host that does not answer must not hold a request (whose after-commit
+# broadcast publishes to it) for the operating system's connect timeout of minutes.
+# Only the connect is bounded: the queue's listener blocks on its subscription by design.
+SOCKETIO_REDIS_OPTIONS = {"socket_connect_timeout": 1}
+
+
+def socketio_client_manager(url: str | None, channel: str) -> python_socketio.Manager | None:
+    """The Socket.IO queue manager for ``url`` (None: this process only).
+
+    Built here rather than by Flask-SocketIO from ``message_queue`` because only the
+    manager's constructor takes ``redis_options``. Passing it every time (None too)
+    also stops the one ``socketio`` object from reusing the previous app's manager
+    (Flask-SocketIO keeps it in ``server_options`` across ``init_app`` calls).
+    """
+    if not url:
+        return None
+    if url.startswith(("redis://", "rediss://")):
+        return python_socketio.RedisManager(url, channel=channel, redis_options=dict(SOCKETIO_REDIS_OPTIONS))
+    if url.startswith("kafka://"):
+        return python_socketio.KafkaManager(url, channel=channel)
+    if url.startswith("zmq"):
+        return python_socketio.ZmqManager(url, channel=channel)
+    return python_socketio.KombuManager(url, channel=channel)

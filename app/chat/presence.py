@@ -12,10 +12,17 @@ Multi-process caveat: a process that dies without running its disconnect handler
 leaves its socket ids in Redis. They only make someone look online (the ids no longer
 exist, so room operations on them do nothing); each set expires ``SID_TTL`` after the
 user's last connect.
+
+When that Redis is down, chat degrades to the process instead of failing: each process
+also keeps its own sockets in memory (:class:`SharedRegistry`) and its own send window
+(:class:`SharedSendLimit`), answers from them while Redis does not, and tries Redis
+again every ``RETRY_SECONDS``. When Redis answers again the process writes back the
+sockets that connected or left meanwhile, so other processes see them again.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict, deque
@@ -24,12 +31,20 @@ from typing import Any
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 EXTENSION_KEY = "guildhall_chat"
 DEFAULT_RATE_LIMIT = "10 per 10 seconds"
 SID_TTL = 24 * 60 * 60
+# After a failure, Redis is left alone this long: an outage costs one failed call per
+# pause, not one per event (each could wait for a connect timeout).
+RETRY_SECONDS = 5.0
+# A Redis host that does not answer costs one short wait.
+REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+log = logging.getLogger("guildhall.chat")
 
 
 class MemoryRegistry:
@@ -66,6 +81,11 @@ class MemoryRegistry:
         with self._lock:
             return {user_id for user_id in user_ids if self._sids.get(user_id)}
 
+    def snapshot(self) -> dict[int, list[str]]:
+        """Every user's socket ids, copied."""
+        with self._lock:
+            return {user_id: sorted(sids) for user_id, sids in self._sids.items() if sids}
+
 
 class RedisRegistry:
     """Socket ids per user shared by every process through Redis."""
@@ -73,7 +93,7 @@ class RedisRegistry:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._redis = redis.Redis.from_url(url, **REDIS_OPTIONS)
         self._prefix = prefix
 
     def _key(self, user_id: int) -> str:
@@ -104,6 +124,118 @@ class RedisRegistry:
         for user_id in user_ids:
             pipe.scard(self._key(user_id))
         return {user_id for user_id, count in zip(user_ids, pipe.execute(), strict=True) if count}
+
+
+class RedisOutage:
+    """Whether a Redis-backed helper should try Redis now, and one log line per outage.
+
+    ``failed()`` starts (or extends) a pause of ``retry_seconds``; ``succeeded()`` ends
+    an outage and says whether there was one (so the caller can write back what it
+    kept locally meanwhile).
+    """
+
+    def __init__(
+        self, what: str, retry_seconds: float = RETRY_SECONDS, clock: Callable[[], float] = time.monotonic
+    ):
+        self.what = what
+        self.retry_seconds = retry_seconds
+        self._clock = clock
+        self._down = False
+        self._retry_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def down(self) -> bool:
+        return self._down
+
+    def should_try(self) -> bool:
+        return not self._down or self._clock() >= self._retry_at
+
+    def failed(self) -> None:
+        with self._lock:
+            first = not self._down
+            self._down = True
+            self._retry_at = self._clock() + self.retry_seconds
+        if first:
+            log.warning(
+                "chat: Redis unreachable; %s in this process only until it answers", self.what, exc_info=True
+            )
+
+    def succeeded(self) -> bool:
+        with self._lock:
+            was_down, self._down = self._down, False
+        if was_down:
+            log.warning("chat: Redis answers again; %s shared again", self.what)
+        return was_down
+
+
+class SharedRegistry:
+    """The Redis registry, with this process's own sockets also kept in memory.
+
+    While Redis answers, it is the truth (it also holds other processes' sockets).
+    While it does not, presence, room changes and disconnects work for this process's
+    sockets — chat degrades to the local process instead of refusing connections.
+    When it answers again, the sockets that connected meanwhile are added back and
+    those that left meanwhile are removed, before the call that found it back.
+    """
+
+    def __init__(self, shared: RedisRegistry, clock: Callable[[], float] = time.monotonic) -> None:
+        self.shared = shared
+        self.local = MemoryRegistry()
+        self.outage = RedisOutage("presence is tracked", clock=clock)
+        self._left_meanwhile: set[tuple[int, str]] = set()
+        self._lock = threading.Lock()
+
+    def _shared_call(self, call: Callable[[], Any]) -> tuple[bool, Any]:
+        """(True, result) when Redis answered, (False, None) when it is down."""
+        if not self.outage.should_try():
+            return False, None
+        try:
+            if self.outage.down:
+                self._write_back()
+            result = call()
+        except (RedisError, OSError):
+            self.outage.failed()
+            return False, None
+        self.outage.succeeded()
+        return True, result
+
+    def _write_back(self) -> None:
+        """Tell Redis what changed in this process while it was away."""
+        with self._lock:
+            left, self._left_meanwhile = self._left_meanwhile, set()
+        try:
+            for user_id, sid in left:
+                self.shared.remove(user_id, sid)
+            for user_id, sids in self.local.snapshot().items():
+                for sid in sids:
+                    self.shared.add(user_id, sid)
+        except BaseException:
+            with self._lock:
+                self._left_meanwhile |= left
+            raise
+
+    def add(self, user_id: int, sid: str) -> bool:
+        first_here = self.local.add(user_id, sid)
+        answered, first = self._shared_call(lambda: self.shared.add(user_id, sid))
+        return first if answered else first_here
+
+    def remove(self, user_id: int, sid: str) -> bool:
+        last_here = self.local.remove(user_id, sid)
+        answered, last = self._shared_call(lambda: self.shared.remove(user_id, sid))
+        if answered:
+            return last
+        with self._lock:
+            self._left_meanwhile.add((user_id, sid))
+        return last_here
+
+    def sids(self, user_id: int) -> list[str]:
+        answered, sids = self._shared_call(lambda: self.shared.sids(user_id))
+        return sids if answered else self.local.sids(user_id)
+
+    def online(self, user_ids: list[int]) -> set[int]:
+        answered, online = self._shared_call(lambda: self.shared.online(user_ids))
+        return online if answered else self.local.online(user_ids)
 
 
 class MemorySendLimit:
@@ -141,6 +273,31 @@ class MemorySendLimit:
         idle = [user_id for user_id, hits in self._hits.items() if not hits or now - hits[-1] >= self.window]
         for user_id in idle:
             del self._hits[user_id]
+
+
+class SharedSendLimit:
+    """The per-user send window in Redis (shared by every process), falling back to
+    this process's own window while Redis does not answer."""
+
+    def __init__(
+        self, url: str, item: RateLimitItem, prefix: str, clock: Callable[[], float] = time.monotonic
+    ):
+        self.item = item
+        self.prefix = prefix
+        self.limiter = MovingWindowRateLimiter(storage_from_string(url, **REDIS_OPTIONS))
+        self.local = MemorySendLimit(item)
+        self.outage = RedisOutage("chat send limits are counted", clock=clock)
+
+    def hit(self, user_id: int) -> bool:
+        if self.outage.should_try():
+            try:
+                allowed = self.limiter.hit(self.item, self.prefix, "send", str(user_id))
+            except (RedisError, OSError, StorageError):
+                self.outage.failed()
+            else:
+                self.outage.succeeded()
+                return allowed
+        return self.local.hit(user_id)
 
 
 class PresenceBatcher:
@@ -199,15 +356,13 @@ class ChatState:
             or f"guildhall-chat:{app.config.get('SOCKETIO_CHANNEL') or ''}"
         )
         shared = queue.startswith(("redis://", "rediss://", "unix://"))
-        self.registry: MemoryRegistry | RedisRegistry = (
-            RedisRegistry(queue, prefix) if shared else MemoryRegistry()
+        self.registry: MemoryRegistry | SharedRegistry = (
+            SharedRegistry(RedisRegistry(queue, prefix)) if shared else MemoryRegistry()
         )
         self.rate_limit = parse(app.config.get("CHAT_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
-        self.rate_prefix = prefix
-        self.limiter: MovingWindowRateLimiter | None = (
-            MovingWindowRateLimiter(storage_from_string(queue)) if shared else None
+        self.send_limit: MemorySendLimit | SharedSendLimit = (
+            SharedSendLimit(queue, self.rate_limit, prefix) if shared else MemorySendLimit(self.rate_limit)
         )
-        self.memory_limit = None if shared else MemorySendLimit(self.rate_limit)
         # A write-only emitter set by processes that hold no sockets (the CLI).
         self.emitter: Any = None
         self.presence = PresenceBatcher(
@@ -224,9 +379,7 @@ class ChatState:
 
     def allow_send(self, user_id: int) -> bool:
         """Count one message against the user's window; False when over the limit."""
-        if self.memory_limit is not None:
-            return self.memory_limit.hit(user_id)
-        return self.limiter.hit(self.rate_limit, self.rate_prefix, "send", str(user_id))
+        return self.send_limit.hit(user_id)
 
 
 def init_app(app: Flask) -> ChatState:

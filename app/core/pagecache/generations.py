@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import threading
 import time
 from pathlib import Path
+
+from redis.exceptions import RedisError
 
 log = logging.getLogger("guildhall.pagecache")
 
@@ -75,7 +79,14 @@ class RedisGenerations:
 
     When Redis cannot be read the cache stands aside (every request renders) and
     Redis is not asked again for a few seconds, so an outage costs neither an error
-    page nor a time-out per request, and the log gets one line per pause.
+    page nor a time-out per request, and the log gets one line per outage.
+
+    Two things keep a page from outliving an outage. A bump that cannot reach Redis is
+    owed, and paid before this process next reads a generation from it, so every host
+    sees the write once Redis is back. And every generation carries an *epoch*, a
+    random token the first reader stores under ``<prefix>:epoch``: a Redis that comes
+    back empty (restarted without persistence) gets a new one, so counters that start
+    again from zero can never match an entry rendered before.
     """
 
     RETRY_SECONDS = 5.0
@@ -86,20 +97,58 @@ class RedisGenerations:
         self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         self.shared_key = f"{prefix}:shared"
         self.viewer_prefix = f"{prefix}:viewer:"
+        self.epoch_key = f"{prefix}:epoch"
         self._down_until = 0.0
+        self._down = False
+        self._owed: set[str] = set()
+        self._lock = threading.Lock()
 
     def prepare(self) -> None:
         """Nothing to create: a missing counter reads as 0."""
+
+    def _failed(self, doing: str) -> None:
+        with self._lock:
+            first = not self._down
+            self._down = True
+            self._down_until = time.monotonic() + self.RETRY_SECONDS
+        if first:
+            log.warning(
+                "page cache: Redis unreachable (%s); pages are rendered uncached for now",
+                doing,
+                exc_info=True,
+            )
+
+    def _pay_owed_bumps(self) -> None:
+        with self._lock:
+            owed, self._owed = self._owed, set()
+        if not owed:
+            return
+        try:
+            pipeline = self.client.pipeline(transaction=False)
+            for key in sorted(owed):
+                pipeline.incr(key)
+            pipeline.execute()
+        except BaseException:
+            with self._lock:
+                self._owed |= owed
+            raise
 
     def _read(self, keys: list[str]) -> tuple | None:
         if time.monotonic() < self._down_until:
             return None
         try:
-            return tuple(int(value or 0) for value in self.client.mget(keys))
-        except Exception:  # Redis down means "no cache", never an error page
-            self._down_until = time.monotonic() + self.RETRY_SECONDS
-            log.warning("page cache: Redis unreachable; pages are rendered uncached for now", exc_info=True)
+            self._pay_owed_bumps()
+            epoch, *values = self.client.mget([self.epoch_key, *keys])
+            if epoch is None:
+                self.client.set(self.epoch_key, secrets.token_hex(8), nx=True)
+                epoch = self.client.get(self.epoch_key)
+        except (RedisError, OSError):  # Redis down means "no cache", never an error page
+            self._failed("reading a generation")
             return None
+        if self._down:
+            self._down = False
+            log.warning("page cache: Redis answers again; caching resumes")
+        return (epoch, *(int(value or 0) for value in values))
 
     def shared(self) -> tuple | None:
         return self._read([self.shared_key])
@@ -109,8 +158,20 @@ class RedisGenerations:
             [self.shared_key, self.viewer_prefix + ALL_VIEWERS, self.viewer_prefix + str(user_id)]
         )
 
+    def _bump(self, key: str) -> None:
+        """INCR ``key``, or owe it while Redis does not answer (never raises: the
+        write that bumps has landed and must not fail)."""
+        if time.monotonic() >= self._down_until:
+            try:
+                self.client.incr(key)
+                return
+            except (RedisError, OSError):
+                self._failed("invalidating pages")
+        with self._lock:
+            self._owed.add(key)
+
     def bump_shared(self) -> None:
-        self.client.incr(self.shared_key)
+        self._bump(self.shared_key)
 
     def bump_viewer(self, name: str) -> None:
-        self.client.incr(self.viewer_prefix + name)
+        self._bump(self.viewer_prefix + name)
