@@ -2,9 +2,11 @@
 rotation, remember-me, safe ``next=`` redirects and the login rate limit."""
 
 from datetime import timedelta
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
+from argon2 import PasswordHasher
 
 from app.core.db import utcnow
 from tests.factories import PASSWORD, make_user
@@ -191,3 +193,26 @@ def test_login_posts_are_rate_limited(client, db):
 def test_login_is_not_limited_when_rate_limiting_is_off(client, db):
     for _ in range(15):
         assert client.post("/login", data={"email": "x@example.com", "password": "nope"}).status_code == 400
+
+
+def test_an_unknown_address_costs_one_verification_and_no_new_hash(client, db):
+    """Timing must not tell which addresses have accounts: an unknown address does what
+    a wrong password does (one Argon2 verification), never a hash per attempt, which
+    made unknown addresses take twice as long. Counted, not timed."""
+    user = make_user()
+    db.session.commit()
+    spy = {"autospec": True}
+    with (
+        mock.patch.object(PasswordHasher, "hash", side_effect=PasswordHasher.hash, **spy) as hashed,
+        mock.patch.object(PasswordHasher, "verify", side_effect=PasswordHasher.verify, **spy) as verified,
+    ):
+        for _ in range(2):
+            assert (
+                client.post("/login", data={"email": "ghost@example.com", "password": "a guess"}).status_code
+                == 400
+            )
+        unknown_hashes, unknown_verifies = hashed.call_count, verified.call_count
+        sign_in(client, user, password="a wrong guess")
+    assert unknown_hashes <= 1  # the dummy hash, made once per process at most
+    assert unknown_verifies == 2
+    assert hashed.call_count == unknown_hashes and verified.call_count == 3
