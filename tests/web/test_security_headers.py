@@ -6,6 +6,7 @@ banner from the development server."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -100,6 +101,38 @@ def test_run_server_sends_no_werkzeug_or_python_version_banner(tmp_path):
             with urllib.request.urlopen(base + path, timeout=10) as response:
                 assert response.headers["Server"] == "Guildhall"
                 assert response.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_gunicorn_names_no_version_in_its_server_header(tmp_path):
+    """The production server: gunicorn's ``Server`` header is its bare name."""
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    if gunicorn is None:
+        pytest.skip("gunicorn is not installed in this environment")
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'gunicorn.sqlite'}",
+        "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdef",
+    }
+    env = dict(os.environ, GUILDHALL_INSTANCE=str(tmp_path / "instance"))
+    port = free_port()
+    server = subprocess.Popen(
+        [gunicorn, "-w", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}", app_spec(config)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: healthy(base), timeout=30), "gunicorn did not start"
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
+            assert response.headers["Server"] == "gunicorn"
+            assert response.headers["X-Frame-Options"] == "DENY"
     finally:
         server.terminate()
         try:

@@ -32,8 +32,9 @@ generation, no locks, no extra service. With several hosts, set
 ``PAGE_CACHE_REDIS_URL``: generations are then Redis counters (``INCR`` to bump, one
 ``MGET`` per lookup), so a write on one host invalidates every host's pages at once.
 If Redis cannot be read, nothing is served from the cache; a bump that cannot reach
-it is logged (the write stands), and other hosts may then serve pages up to
-``PAGE_CACHE_SECONDS`` old.
+it is logged (the write stands) and owed: paid before this process next reads Redis,
+so other hosts see it once Redis is back. Generations carry an epoch token, so a
+Redis that returns empty never matches a page rendered before it went away.
 
 What is never stored: non-GET requests, requests or responses carrying flashed
 messages, responses that set a cookie or changed the session, error responses, and —
