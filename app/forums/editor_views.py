@@ -26,7 +26,8 @@ def _actor() -> Any:
 
 
 def _editor_key() -> str:
-    return current_user.get_id() or get_remote_address()
+    """Per account, not per browser session; the address for visitors."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 # Preview renders Markdown (CPU) and autosave writes a row: both are limited per

@@ -42,8 +42,9 @@ def _actor() -> Any:
 
 
 def _posting_key() -> str:
-    """Rate-limit posting per account; fall back to the address for visitors."""
-    return current_user.get_id() or get_remote_address()
+    """Rate-limit posting per account (every browser of a member shares one budget);
+    fall back to the address for visitors."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 posting_limit = limiter.shared_limit(

@@ -47,7 +47,10 @@ def _actor() -> Any:
 
 
 def _upload_key() -> str:
-    return current_user.get_id() or request.remote_addr or "anonymous"
+    """Per account, not per browser session; the address for visitors."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return request.remote_addr or "anonymous"
 
 
 upload_limit = limiter.shared_limit(

@@ -13,7 +13,7 @@ from app.accounts.models import UserSession
 from app.accounts.sessions import count_sessions, load_session_user, open_session
 from app.core.db import utcnow
 from tests.core.test_pagecache import get
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_topic, make_user
 
 PROFILE_SETTINGS = "/settings/profile"
 
@@ -258,3 +258,17 @@ def test_a_session_lasts_as_long_as_the_longer_lived_cookie(app, db, ada):
     remember = timedelta(seconds=app.config["REMEMBER_COOKIE_DURATION"])
     expected = max(remember, app.permanent_session_lifetime)
     assert row.expires_at - row.created_at == expected
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, POST_RATE_LIMIT="2 per minute")
+def test_a_members_browsers_share_one_posting_rate_limit(app, db, ada):
+    """Limits are per account: signing in on another browser (a new session id) must
+    not buy a fresh posting budget."""
+    topic = make_topic()
+    db.session.commit()
+    laptop, phone = signed_in_browser(app, ada), signed_in_browser(app, ada)
+    statuses = []
+    for browser, body in [(laptop, "one"), (phone, "two"), (phone, "three"), (laptop, "four")]:
+        with app.app_context():
+            statuses.append(browser.post(f"/t/{topic.id}/reply", data={"body": body}).status_code)
+    assert statuses == [302, 302, 429, 429]
