@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  var SAVE_DELAY = 1200;
+  var SAVE_DELAY = 2000;
   var SUGGEST_DELAY = 150;
   var counter = 0;
 
