@@ -89,3 +89,37 @@ def test_a_previewed_reply_arrives_live_on_another_members_open_topic(live_serve
     new_replies.click()
     expect(ada.locator("#post-2")).to_contain_text("Count me in")
     assert errors == []
+
+
+def test_a_draft_survives_a_reload_and_mentions_complete_from_the_keyboard(live_server, new_context):
+    base = live_server.url
+    topic_path = _people_and_topic(live_server)
+    errors: list[str] = []
+    bob = new_context().new_page()
+    sign_in(bob, base, "bob@example.com")
+    _open_live(bob, base + topic_path, errors)
+    box = bob.locator("#reply textarea[name=body]")
+    status = bob.locator("#reply .editor-status")
+
+    # @mention autocomplete: a listbox tied to the box, driven by the keyboard.
+    box.click()
+    box.press_sequentially("Thanks @ad")
+    option = bob.get_by_role("option", name="@ada Ada")
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(box).to_have_attribute("aria-activedescendant", option.get_attribute("id"))
+    box.press("Enter")
+    expect(box).to_have_value("Thanks @ada ")
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    # The draft is saved as typed and restored after a reload, until discarded.
+    box.press_sequentially("see you there")
+    expect(status).to_have_text("Draft saved.")
+    bob.reload()
+    expect(bob.locator("#reply textarea[name=body]")).to_have_value("Thanks @ada see you there")
+    expect(status).to_have_text("Draft restored.")
+    bob.get_by_role("button", name="Discard draft").click()
+    expect(status).to_have_text("Draft discarded.")
+    bob.reload()
+    expect(bob.locator("#reply textarea[name=body]")).to_have_value("")
+    assert errors == []
