@@ -44,6 +44,8 @@ class Config:
     DATABASE_MAX_OVERFLOW = os.environ.get("DATABASE_MAX_OVERFLOW")
     DATABASE_POOL_TIMEOUT = os.environ.get("DATABASE_POOL_TIMEOUT")
     SITE_NAME = os.environ.get("SITE_NAME", "Guildhall")
+    # The accent colour of buttons, links and badges (#rgb or #rrggbb; checked at start-up).
+    SITE_ACCENT_COLOR = os.environ.get("SITE_ACCENT_COLOR", "#3a5ccc")
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
 
     # Plug-ins enabled by default; external ones come from the entry point group.

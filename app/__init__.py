@@ -67,9 +67,10 @@ def create_app(
 
         direct_writes.install(ext.socketio.server.eio)
 
-    from app import web
+    from app import theme, web
 
     web.init_app(app)
+    theme.init_app(app)
     _register_features(app)
     return app
 

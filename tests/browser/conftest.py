@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,17 +91,21 @@ class LiveServer:
             return result
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+@contextmanager
+def serve(instance: Path, overrides: dict[str, Any] | None = None) -> Iterator[LiveServer]:
+    """Create an app on a fresh SQLite file in ``instance`` and serve it on loopback.
+
+    Shared by the per-test ``live_server`` and by suites (the layout test) that seed one
+    site and read it from many pages.
+    """
     from werkzeug.serving import make_server
 
-    overrides: dict[str, Any] = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite'}",
+    settings: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'browser.sqlite'}",
         "WTF_CSRF_ENABLED": True,
+        **(overrides or {}),
     }
-    for marker in request.node.iter_markers("app_config"):
-        overrides.update(marker.kwargs)
-    app = create_app("testing", instance_path=str(tmp_path / "instance"), **overrides)
+    app = create_app("testing", instance_path=str(instance / "instance"), **settings)
     with app.app_context():
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -114,6 +119,15 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Live
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    overrides: dict[str, Any] = {}
+    for marker in request.node.iter_markers("app_config"):
+        overrides.update(marker.kwargs)
+    with serve(tmp_path, overrides) as server:
+        yield server
 
 
 @pytest.fixture
