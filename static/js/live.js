@@ -48,10 +48,49 @@
     var firstUrl = null;
     var firstNumber = Infinity;
 
+    function samePage(url) {
+      var here = new URL(window.location.href);
+      var there = new URL(url, here);
+      var page = function (u) { return u.searchParams.get("page") || "1"; };
+      return here.pathname === there.pathname && page(here) === page(there);
+    }
+
+    function reset() {
+      fresh = {};
+      count = 0;
+      firstUrl = null;
+      firstNumber = Infinity;
+      button.hidden = true;
+      status.textContent = "";
+    }
+
+    // Reveal the new replies in place when they belong on this page; otherwise go to
+    // the first one. Either way through the ordinary, permission-checked post link, so
+    // the posts come from the same server rendering as the page itself.
     button.addEventListener("click", function () {
-      // The first new reply through the ordinary, permission-checked post link: it
-      // lands on the right page at the right post, showing every reply after it.
-      if (firstUrl) { window.location.assign(firstUrl); }
+      if (!firstUrl) { return; }
+      var target = firstUrl;
+      fetch(target, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (response) {
+        if (!response.ok || !samePage(response.url)) { window.location.assign(target); return null; }
+        return response.text();
+      }).then(function (html) {
+        if (html === null || html === undefined) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var list = document.querySelector("section.posts");
+        var shown = null;
+        Array.prototype.forEach.call(doc.querySelectorAll("section.posts > article.post"), function (article) {
+          var number = Number((article.id || "").replace("post-", ""));
+          if (!(number > last) || document.getElementById(article.id)) { return; }
+          var node = document.importNode(article, true);
+          list.appendChild(node);
+          last = Math.max(last, number);
+          if (!shown) { shown = node; }
+        });
+        if (!shown) { window.location.assign(target); return; }
+        reset();
+        shown.setAttribute("tabindex", "-1");
+        shown.focus();
+      }).catch(function () { window.location.assign(target); });
     });
 
     return function (data) {

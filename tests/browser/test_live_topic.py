@@ -86,8 +86,13 @@ def test_a_previewed_reply_arrives_live_on_another_members_open_topic(live_serve
     new_replies = ada.locator("#live-topic button")
     expect(new_replies).to_have_text("1 new reply")
     expect(ada.locator("#notification-count")).to_have_text("1")
+    url_before = ada.url
     new_replies.click()
+    # Revealed in place: the same page, the new reply focused, the button gone.
     expect(ada.locator("#post-2")).to_contain_text("Count me in")
+    expect(ada.locator("#post-2")).to_be_focused()
+    expect(new_replies).to_be_hidden()
+    assert ada.url == url_before
     assert errors == []
 
 
