@@ -652,6 +652,11 @@ def seed_demo_command(posts: int, once: bool, search_index: bool) -> None:
 
     added["referrals"] = seed_referral_demo()
     # ---------------------------------------------------------------------------------
+    # --- pictures: avatars and logos (owned by app/uploads/demo.py) ---------------------
+    from app.uploads.demo import seed_upload_demo
+
+    added["pictures"] = seed_upload_demo()
+    # ---------------------------------------------------------------------------------
     # --- directory demo data (owned by app/directory/directory_demo.py) ---------------
     # Last: it also rebuilds the directory's facet rows from everything seeded above.
     from app.directory.directory_demo import seed_directory_demo

@@ -13,7 +13,9 @@ POLICY_HINT = "everyone, members, or a comma list of roles (member, mentor, mode
 
 class TopicForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(min=TITLE_MIN, max=TITLE_MAX)])
-    body = TextAreaField("Message", validators=[DataRequired(), Length(max=BODY_MAX)])
+    body = TextAreaField(
+        "Message", validators=[DataRequired(), Length(max=BODY_MAX)], render_kw={"data-uploads": ""}
+    )
 
 
 class NewTopicAnyForm(TopicForm):
@@ -21,13 +23,17 @@ class NewTopicAnyForm(TopicForm):
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=BODY_MAX)])
+    body = TextAreaField(
+        "Your reply", validators=[DataRequired(), Length(max=BODY_MAX)], render_kw={"data-uploads": ""}
+    )
     reply_to = HiddenField()
 
 
 class EditPostForm(FlaskForm):
     title = StringField("Title", validators=[Optional(), Length(min=TITLE_MIN, max=TITLE_MAX)])
-    body = TextAreaField("Message", validators=[DataRequired(), Length(max=BODY_MAX)])
+    body = TextAreaField(
+        "Message", validators=[DataRequired(), Length(max=BODY_MAX)], render_kw={"data-uploads": ""}
+    )
 
 
 class CategoryForm(FlaskForm):

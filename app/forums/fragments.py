@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import current_app, get_template_attribute, has_request_context, request, url_for
 from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
 
@@ -205,7 +206,13 @@ def post_heads(actor: Any, posts: list[Any]) -> dict[int, Markup]:
     if reply_ids:
         replies = {r.id: r for r in db.session.scalars(sa.select(Post).where(Post.id.in_(reply_ids)))}
     author_ids = {p.author_id for p in missing} | {r.author_id for r in replies.values()}
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(author_ids)))}
+    # Organizations too: the author line shows each author's organization and tier.
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            sa.select(User).where(User.id.in_(author_ids)).options(selectinload(User.organization))
+        )
+    }
     # Attach what was loaded, so the template's attribute access issues no query.
     for post in [*missing, *replies.values()]:
         if post.author_id in users:

@@ -22,13 +22,17 @@ from app.qa.tags import DESCRIPTION_MAX
 
 class AskForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(min=TITLE_MIN, max=TITLE_MAX)])
-    body = TextAreaField("Your question", validators=[DataRequired(), Length(max=BODY_MAX)])
+    body = TextAreaField(
+        "Your question", validators=[DataRequired(), Length(max=BODY_MAX)], render_kw={"data-uploads": ""}
+    )
     tags = StringField("Tags", validators=[DataRequired(), Length(max=200)])
     category = SelectField("Category", coerce=int, validators=[DataRequired()])
 
 
 class AnswerForm(FlaskForm):
-    body = TextAreaField("Your answer", validators=[DataRequired(), Length(max=BODY_MAX)])
+    body = TextAreaField(
+        "Your answer", validators=[DataRequired(), Length(max=BODY_MAX)], render_kw={"data-uploads": ""}
+    )
 
 
 class CommentForm(FlaskForm):
@@ -52,7 +56,9 @@ class CloseForm(FlaskForm):
 
 class EditForm(FlaskForm):
     title = StringField("Title", validators=[Optional(), Length(min=TITLE_MIN, max=TITLE_MAX)])
-    body = TextAreaField("Text", validators=[DataRequired(), Length(max=BODY_MAX)])
+    body = TextAreaField(
+        "Text", validators=[DataRequired(), Length(max=BODY_MAX)], render_kw={"data-uploads": ""}
+    )
 
 
 class TagDescriptionForm(FlaskForm):

@@ -14,14 +14,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 
 from app.accounts.models import Organization, User
 from app.core.db import after_commit, utcnow
 from app.core.errors import Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, require
+from app.core.sanitize import UPLOADS_PATH
 from app.extensions import db
 from app.plugins import fire
 from app.uploads import images
@@ -106,7 +108,10 @@ def store_attachment(actor: Any, filename: str, data: bytes) -> Upload:
 
 
 def upload_url(upload: Upload) -> str:
-    return url_for("uploads.serve", upload_id=upload.id, name=upload.filename)
+    """The path posts link to. Built by hand, not with ``url_for``: it goes into stored
+    Markdown, which the sanitizer accepts only under /uploads/, and services may run
+    with no request (the CLI, the demo seeder)."""
+    return f"{UPLOADS_PATH}{upload.id}/{quote(upload.filename)}"
 
 
 def markdown_for(upload: Upload) -> str:

@@ -207,3 +207,25 @@ def topic_post(topic):
     from app.forums.models import Post
 
     return db.session.query(Post).filter_by(topic_id=topic.id, number=1).one()
+
+
+def test_hostile_filenames_become_safe_names_headers_and_links(login_as, member, hostile):
+    from app.core.sanitize import render_markdown
+    from tests.hostile import naughty_strings, script_vectors_in
+
+    client = login_as(member)
+    png = image_bytes("PNG", size=(4, 4))
+    names = [name for name in naughty_strings() if name.strip()][:60]
+    for name in names:
+        reply = _upload(client, png, name[:200] + ".png")
+        assert reply.status_code == 201, (name, reply.json)
+        stored = reply.json["filename"]
+        assert stored.endswith(".png")
+        assert not any(ch in stored for ch in '/\\<>"\r\n\t;') and not stored.startswith(".")
+        html = render_markdown(reply.json["markdown"])
+        assert f'src="{reply.json["url"]}"' in html, (name, reply.json["markdown"], html)
+        assert script_vectors_in(html) == []
+        served = client.get(reply.json["url"])
+        assert served.status_code == 200
+        disposition = served.headers["Content-Disposition"]
+        assert disposition.isascii() and "\n" not in disposition and disposition.startswith("inline; filename=")
