@@ -5,7 +5,6 @@ sideways, shows the admin navigation, and the dashboard's charts load as images.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -65,7 +64,9 @@ def _seed(server: LiveServer) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def admin_page(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Page, dict]]:
+def admin_page(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, Page, dict]]:
     with serve(tmp_path_factory.mktemp("admin")) as server:
         ids = server.run(lambda: _seed(server))
         context = browser.new_context(viewport=DESKTOP)
@@ -94,7 +95,9 @@ def test_admin_pages_fit_a_phone_and_a_desktop_and_show_the_admin_navigation(adm
         expect(page.locator("nav.admin-nav")).to_be_visible()
         measured = page.evaluate(OVERFLOW_JS)
         if measured["scrollWidth"] > measured["innerWidth"]:
-            problems.append(f"{viewport['width']}px: scrollWidth {measured['scrollWidth']}; {measured['culprits']}")
+            problems.append(
+                f"{viewport['width']}px: scrollWidth {measured['scrollWidth']}; {measured['culprits']}"
+            )
     assert not problems, "\n".join(problems)
 
 
@@ -104,5 +107,7 @@ def test_the_dashboard_charts_load_as_images(admin_page):
     page.goto(server("/admin/"))
     charts = page.locator(".admin-chart img")
     expect(charts.first).to_be_visible()
-    widths = page.evaluate("() => [...document.querySelectorAll('.admin-chart img')].map(i => i.naturalWidth)")
+    widths = page.evaluate(
+        "() => [...document.querySelectorAll('.admin-chart img')].map(i => i.naturalWidth)"
+    )
     assert widths and all(width > 0 for width in widths)
