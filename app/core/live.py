@@ -32,7 +32,7 @@ from app.core.db import after_commit
 from app.core.errors import DomainError, Invalid, PermissionDenied
 from app.core.permissions import is_active_member
 from app.extensions import db, socketio
-from app.plugins import fire
+from app.plugins import fire, hookimpl
 
 NAMESPACE = "/live"
 KIND_MAX = 20
@@ -124,6 +124,26 @@ class LiveNamespace(Namespace):
             return _refuse("unwatch", error)
         leave_room(page_room(kind, object_id))
         return {"ok": True}
+
+
+def forget_user(user_id: int) -> None:
+    """Stop per-user pushes to a member who signed out or was suspended: their sockets
+    (in every process, through the queue) leave their own room. A socket left open
+    joins nothing new: ``watch`` re-checks the session on every call."""
+    socketio.close_room(user_room(user_id), namespace=NAMESPACE)
+
+
+@hookimpl
+def user_logged_out(user: Any) -> None:
+    user_id = getattr(user, "id", None)
+    if user_id is not None:
+        forget_user(user_id)
+
+
+@hookimpl
+def user_suspended(user: Any, actor: Any, until: Any, reason: str) -> None:
+    user_id = user.id
+    after_commit(db.session, lambda: forget_user(user_id))
 
 
 def register(app: Any) -> None:

@@ -131,3 +131,15 @@ def test_the_topic_page_offers_the_live_hooks_to_members_only(db, client, sign_i
     page = client.get(f"/t/{topic.id}-{topic.slug}").get_data(as_text=True)
     assert f'data-topic-id="{topic.id}"' in page
     assert "js/live.js" in page
+
+
+def test_signing_out_stops_the_members_count_updates(db, client, live, member, other, category):
+    topic = services.create_topic(member, category, "Signed out", "Opening post")
+    db.session.commit()
+    socket = live(member)  # the test client now carries member's session
+    socket.get_received(NAMESPACE)
+    assert client.post("/logout").status_code == 302
+    services.create_reply(other, topic, "After sign-out")
+    db.session.commit()
+    assert notifications.unread_count(member) == 1
+    assert received(socket, "notification_count") == []
