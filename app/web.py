@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
-from flask_login import current_user
+from flask import Flask, Response, current_app, flash, jsonify, redirect, render_template, request
+from flask_login import current_user, login_url
 from markupsafe import Markup
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -178,6 +178,16 @@ def init_app(app: Flask) -> None:
     pagecache.init_app(app)
 
     login_manager.user_loader(load_session_user)  # a live server-side session, see accounts.sessions
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Any:
+        """A visitor on a members-only URL: JSON clients get a 401 they can act on
+        (a redirect to the HTML sign-in page is a parse error to them); browsers get
+        Flask-Login's usual flashed message and redirect to the sign-in page."""
+        if wants_json():
+            return jsonify(error="Sign in first."), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):

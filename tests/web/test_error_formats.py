@@ -139,3 +139,15 @@ def test_an_unexpected_error_under_a_json_path_is_a_json_500(failing_app, path):
 def test_an_unexpected_error_on_a_page_is_the_html_500(failing_app):
     response = failing_app.test_client().get("/boom")
     assert response.status_code == 500 and response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("path", ["/notifications/unread.json", "/connections.json", "/chat/api/channels"])
+def test_a_visitor_on_a_members_only_json_path_gets_a_json_401(client, path):
+    response = client.get(path)
+    assert response.status_code == 401 and _is_json_error(response)
+
+
+def test_a_visitor_on_a_members_only_page_is_still_sent_to_sign_in(client):
+    response = client.get("/notifications/")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
