@@ -31,7 +31,7 @@ def announce_command(channel: str, text: str) -> None:
     from app.chat.presence import state
 
     query = sa.select(ChatChannel).where(ChatChannel.slug == channel)
-    if channel.isdigit():
+    if channel.isascii() and channel.isdigit():
         query = sa.select(ChatChannel).where(
             sa.or_(ChatChannel.slug == channel, ChatChannel.id == int(channel))
         )

@@ -28,6 +28,7 @@ from app.chat.models import ChatChannel, ChatMembership, ChatMessage
 from app.core.db import after_commit, has_after_commit, utcnow
 from app.core.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
 from app.core.pagecache import ALL_VIEWERS, page_cache
+from app.core.params import parse_id
 from app.core.permissions import can, require
 from app.core.sanitize import plain_text, render_markdown
 from app.extensions import db
@@ -590,13 +591,13 @@ def delete_message(actor: Any, message: ChatMessage) -> ChatMessage:
 
 
 def _cursor(value: Any, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise Invalid(f"{name} must be a message id.", field=name)
-    return value
+    return parse_id(value, name=name)
+
+
+def history_limit(value: Any) -> int:
+    """How many messages a history request gets: the default when absent or 0, and
+    never more than ``HISTORY_MAX``."""
+    return min(_cursor(value, "limit") or HISTORY_DEFAULT, HISTORY_MAX)
 
 
 def history(
@@ -605,11 +606,11 @@ def history(
     """Up to ``limit`` messages older than ``before`` (newest page when absent), oldest first."""
     require(actor, "chat.view", channel, hide=True)
     before = _cursor(before, "before")
-    limit = _cursor(limit, "limit") or HISTORY_DEFAULT
+    limit = history_limit(limit)
     query = sa.select(ChatMessage).where(ChatMessage.channel_id == channel.id)
     if before is not None:
         query = query.where(ChatMessage.id < before)
-    rows = list(db.session.scalars(query.order_by(ChatMessage.id.desc()).limit(min(limit, HISTORY_MAX))))
+    rows = list(db.session.scalars(query.order_by(ChatMessage.id.desc()).limit(limit)))
     rows.reverse()
     return rows
 

@@ -28,6 +28,7 @@ from app.chat import channels, live, messages, reads
 from app.chat.presence import state
 from app.chat.writes import WriteQueue
 from app.core.errors import DomainError, Invalid, PermissionDenied
+from app.core.params import parse_id
 from app.core.permissions import can, is_active_member
 from app.extensions import db
 
@@ -56,9 +57,9 @@ def _int(data: dict, name: str, required: bool = True) -> int | None:
     value = data.get(name)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"{name} must be a non-negative integer.", field=name)
-    return value
+    return parse_id(value, name=name)
 
 
 def _error(event: str, message: str, field: str | None = None) -> dict:

@@ -108,13 +108,13 @@ def api_channel(channel_id: int):
 @api
 def api_messages(channel_id: int):
     channel = channels.get_channel(actor(), channel_id)
-    limit = request.args.get("limit") or messages.HISTORY_DEFAULT
+    limit = messages.history_limit(request.args.get("limit"))
     rows = messages.history(actor(), channel, request.args.get("before"), limit)
     db.session.commit()
     return jsonify(
         channel_id=channel.id,
         messages=[messages.serialize(m) for m in rows],
-        has_more=bool(rows) and len(rows) >= min(int(limit), messages.HISTORY_MAX),
+        has_more=bool(rows) and len(rows) >= limit,
     )
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import PARTNER_TYPE_LABELS, TIERS
 from app.core.errors import Invalid
+from app.core.params import page_number, parse_int
 from app.directory import fields as fields_service
 from app.directory.facets import (
     CUSTOM_PREFIX,
@@ -135,14 +136,8 @@ def printable(text: str) -> bool:
 
 
 def _number(raw: str | None, name: str, default: int, high: int) -> int:
-    if raw is None:
-        return default
-    if not raw.isascii() or not raw.isdigit():
-        raise Invalid(f"“{name}” must be a whole number.", field=name)
-    number = int(raw) if len(raw) <= 9 else high + 1
-    if not 1 <= number <= high:
-        raise Invalid(f"“{name}” must be between 1 and {high:,}.", field=name)
-    return number
+    number = parse_int(raw, name=name, default=default, minimum=1, maximum=high)
+    return default if number is None else number
 
 
 def custom_filters(reader: Any) -> dict[str, ProfileField]:
@@ -183,7 +178,9 @@ def parse_query(reader: Any, args: Any) -> DirectoryQuery:
     query.sort = _one(args, "sort") or "name"
     if query.sort not in SORTS:
         raise Invalid(f"Sort by {', '.join(SORTS)}.", field="sort")
-    query.page = _number(_one(args, "page"), "page", 1, PAGE_MAX)
+    _one(args, "page")  # given at most once; read unstripped, as every list reads it
+    pages = [value for value in _getlist(args, "page") if value.strip()]
+    query.page = page_number(pages[0] if pages else None, maximum=PAGE_MAX)
     query.per_page = _number(_one(args, "per_page"), "per_page", PER_PAGE, PER_PAGE_MAX)
     for name in known:
         values = list(dict.fromkeys(v.strip() for v in _getlist(args, name) if v.strip()))

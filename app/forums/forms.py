@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.params import WholeNumberField
 from app.forums.posting import BODY_MAX, TITLE_MAX, TITLE_MIN
 
 POLICY_HINT = "everyone, members, or a comma list of roles (member, mentor, moderator, admin)"
@@ -41,7 +42,9 @@ class CategoryForm(FlaskForm):
     slug = StringField("Slug", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     parent = SelectField("Parent category", coerce=int, default=0)
-    position = IntegerField("Position", default=0, validators=[Optional()])
+    position = WholeNumberField(
+        "Position", default=0, validators=[Optional()], minimum=-1_000_000, maximum=1_000_000
+    )
     view_policy = StringField("Who can see it", default="everyone", validators=[DataRequired()])
     topic_policy = StringField("Who can start topics", default="members", validators=[DataRequired()])
     reply_policy = StringField("Who can reply", default="members", validators=[DataRequired()])

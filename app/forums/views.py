@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 from wtforms import SelectChoice
 
+from app.core import params
 from app.core.errors import DomainError, Invalid, NotFound
 from app.core.pagecache import cache_page
 from app.core.permissions import can, is_staff, require
@@ -86,7 +87,16 @@ def _display_form(form_class: type) -> Any:
 
 
 def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return params.page_number(request.args.get("page"))
+
+
+def _id_arg(name: str) -> int | None:
+    """An id that only pre-fills a form (``?quote=``, ``?category=``): a malformed one
+    is ignored, as an unknown one is."""
+    try:
+        return params.parse_id(request.args.get(name), name=name)
+    except Invalid:
+        return None
 
 
 def _cfg(name: str) -> int:
@@ -248,8 +258,8 @@ def new_topic_any():
         if can(actor, "topic.create", c)
     ]
     form.category.choices = choices
-    if request.method == "GET" and request.args.get("category", type=int):
-        form.category.data = request.args.get("category", type=int)
+    if request.method == "GET" and _id_arg("category"):
+        form.category.data = _id_arg("category")
     return _create_topic(form, None, "forums/new_topic.html", choose_category=True)
 
 
@@ -260,8 +270,8 @@ def _reply_form_for(topic: Topic) -> ReplyForm:
     """The reply form, pre-filled from ``?quote=`` or ``?reply_to=`` when given."""
     form = _display_form(ReplyForm)
     actor = _actor()
-    quote_id = request.args.get("quote", type=int)
-    reply_id = request.args.get("reply_to", type=int) or quote_id
+    quote_id = _id_arg("quote")
+    reply_id = _id_arg("reply_to") or quote_id
     if reply_id and request.method == "GET":
         try:
             target = services.get_reply_target(actor, topic, reply_id)
@@ -300,8 +310,12 @@ def _render_topic(topic: Topic, page_number: int, form: ReplyForm, status: int =
     # posts whose header is not cached.
     page = services.topic_posts(actor, topic, page_number, _cfg("POSTS_PER_PAGE"), eager=False)
     reply_target = None
-    if form.reply_to.data and str(form.reply_to.data).isdigit():
-        candidate = db.session.get(Post, int(form.reply_to.data))
+    try:
+        candidate_id = params.parse_id(form.reply_to.data, name="reply_to")
+    except Invalid:
+        candidate_id = None
+    if candidate_id:
+        candidate = db.session.get(Post, candidate_id)
         # Only a post of this very topic: a forged id must not reveal another topic's post.
         if candidate is not None and candidate.topic_id == topic.id:
             reply_target = candidate
@@ -348,10 +362,11 @@ def reply(topic_id: int):
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            raw_target = (form.reply_to.data or "").strip()
-            if raw_target and not raw_target.isdigit():
-                raise Invalid("You can only reply to a post in this topic.", field="body")
-            target = services.get_reply_target(actor, t, int(raw_target)) if raw_target else None
+            try:
+                target_id = params.parse_id((form.reply_to.data or "").strip(), name="reply_to")
+            except Invalid:
+                raise Invalid("You can only reply to a post in this topic.", field="body") from None
+            target = services.get_reply_target(actor, t, target_id) if target_id is not None else None
             post = services.create_reply(actor, t, form.body.data, reply_to=target)
             services.mark_read(actor, t, post.number)
             db.session.commit()

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from app.accounts.models import User
 from app.core.errors import DomainError, Invalid
+from app.core.params import page_number
 from app.core.permissions import can, require
 from app.extensions import db
 from app.forums.models import Category, Post, Topic
@@ -276,7 +277,7 @@ def audit_log():
     require(current_user, "audit.view")
     action = (request.args.get("action") or "").strip()[:40] or None
     actor = (request.args.get("actor") or "").strip()[:40] or None
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     result = services.audit_log(current_user, action=action, actor_username=actor, page=page)
     return render_template(
         "moderation/audit.html", result=result, action=action or "", actor=actor or "", can=can

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.core.params import page_number
 from app.extensions import db
 from app.notifications import services
 from app.notifications.forms import EmptyForm, PreferencesForm
@@ -18,7 +19,7 @@ PREFERENCE_FIELDS = ("email_replies", "email_mentions", "notify_likes", "notify_
 @bp.get("/")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     result = services.list_notifications(current_user, page=page)
     return render_template("notifications/index.html", result=result, form=EmptyForm())
 

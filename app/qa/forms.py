@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.core.params import MAX_ID, WholeNumberField
 from app.forums.posting import BODY_MAX, TITLE_MAX, TITLE_MIN
 from app.qa.comments import COMMENT_MAX
 from app.qa.settings import LABELS, POINTS, THRESHOLDS
@@ -51,7 +51,9 @@ class CloseForm(FlaskForm):
             SelectChoice("off-topic", "Off-topic"),
         ],
     )
-    duplicate_of = IntegerField("Duplicate of question number", validators=[Optional()])
+    duplicate_of = WholeNumberField(
+        "Duplicate of question number", validators=[Optional()], minimum=1, maximum=MAX_ID
+    )
 
 
 class EditForm(FlaskForm):
@@ -78,6 +80,7 @@ class EmptyForm(FlaskForm):
 def settings_form_class() -> type[FlaskForm]:
     """A form with one integer field per setting, built from the settings table."""
     fields = {
-        key: IntegerField(LABELS[key], validators=[InputRequired()]) for key, _, _ in (*POINTS, *THRESHOLDS)
+        key: WholeNumberField(LABELS[key], validators=[InputRequired()])
+        for key, _, _ in (*POINTS, *THRESHOLDS)
     }
     return type("QASettingsForm", (FlaskForm,), fields)

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.core.errors import DomainError, Invalid, PermissionDenied
+from app.core.params import page_number
 from app.core.permissions import can, is_staff
 from app.extensions import db
 from app.forums import services as forums
@@ -42,7 +43,7 @@ def _qa_helpers() -> dict:
 
 
 def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return page_number(request.args.get("page"))
 
 
 def _check_csrf() -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import Organization, User
 from app.core.errors import Invalid
+from app.core.params import parse_int
 from app.extensions import db
 from app.forums.categories import visible_categories
 from app.search.backend import get_backend
@@ -40,15 +41,10 @@ KIND_LABELS = {
 
 
 def _int(value: Any, name: str) -> int | None:
-    if value is None or value == "":
-        return None
     try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Invalid(f"The {name} filter must be a number.", field=name)
-    if not 0 < number < 2**62:
-        raise Invalid(f"The {name} filter must be a positive number.", field=name)
-    return number
+        return parse_int(value, name=name, minimum=1, maximum=2**62 - 1)
+    except Invalid:
+        raise Invalid(f"The {name} filter must be a positive whole number.", field=name) from None
 
 
 def _printable(text: str) -> str:
@@ -70,7 +66,7 @@ def clean_filters(kinds: list[str] | None, filters: dict | None) -> Filters:
     author = filters.get("author")
     if isinstance(author, User):
         cleaned.author_id = author.id
-    elif isinstance(author, int) or (isinstance(author, str) and author.isdigit()):
+    elif isinstance(author, int) or (isinstance(author, str) and author.isascii() and author.isdigit()):
         cleaned.author_id = _int(author, "author")
     elif isinstance(author, str) and _printable(author).strip():
         name = _printable(author).strip().lstrip("@")[:40]

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from flask_login import current_user
 
 from app.core.errors import DomainError
+from app.core.params import page_number
 from app.search import services
 from app.search.indexing import retry_if_due
 
@@ -27,7 +28,7 @@ def _arguments() -> dict[str, Any]:
         "query": (args.get("q") or "")[:10_000],
         "kinds": kinds,
         "filters": {name: args.get(name) for name in FILTER_ARGS if args.get(name)},
-        "page": args.get("page", 1, type=int) or 1,
+        "page": page_number(args.get("page"), maximum=services.MAX_PAGE),
         "order": args.get("order") or "relevance",
     }
 

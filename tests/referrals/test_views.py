@@ -176,7 +176,7 @@ def test_filtering_by_status(world, client, login_as):
 
 @pytest.mark.parametrize(
     "query",
-    ["box=everything", "box=all", "status=pending", "status=%00", "page=0", "page=abc", "page=99999999"],
+    ["box=everything", "box=all", "status=pending", "status=%00"],
 )
 def test_unknown_filter_values_are_a_clear_400(world, client, login_as, query):
     login_as(world.andy)

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from app.accounts.models import User
 from app.accounts.services import get_user_by_username
 from app.core.errors import Invalid
+from app.core.params import page_number
 from app.core.permissions import is_active_member
 from app.directory.network import activity, connections, follows
 from app.directory.network.forms import ConnectForm, NetworkActionForm
@@ -172,10 +173,7 @@ def unfollow(username: str):
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= activity.FEED_MAX_PAGE:
-        raise Invalid(f"The page must be a number from 1 to {activity.FEED_MAX_PAGE}.")
-    return int(raw)
+    return page_number(request.args.get("page"), maximum=activity.FEED_MAX_PAGE)
 
 
 @bp.get("/following")

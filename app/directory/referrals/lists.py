@@ -1,8 +1,9 @@
 """Lists of referrals and their JSON shape: an organization's received and sent
 referrals (admins: all of them), filtered by status and paginated.
 
-Unknown lists, statuses and pages are refused with a clear error rather than ignored,
-so a shared URL never silently shows something else.
+Unknown lists and statuses are refused with a clear error rather than ignored, so a
+shared URL never silently shows something else. A page number follows the rule of
+every list (``app.core.params.page_number``): one that is not a page reads as the first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from app.core.errors import Invalid
 from app.core.pagination import PageLinks
+from app.core.params import page_number
 from app.core.permissions import is_admin, require
 from app.directory.models import REFERRAL_STATES, Referral
 from app.directory.referrals.notices import referral_path
@@ -42,12 +44,7 @@ class ReferralPage(PageLinks):
 
 
 def parse_page(value: Any) -> int:
-    if value is None or value == "":
-        return 1
-    text = str(value).strip()
-    if not text.isdigit() or len(text) > 6 or not 1 <= int(text) <= MAX_PAGE:
-        raise Invalid(f"The page must be a number from 1 to {MAX_PAGE:,}.", field="page")
-    return int(text)
+    return page_number(value, maximum=MAX_PAGE)
 
 
 def list_referrals(
