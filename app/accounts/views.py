@@ -241,13 +241,18 @@ def reset_password(token: str):
         return render_template("accounts/token_problem.html", message=error.message, kind="reset"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        # A browser signed in as anyone is signed out after the reset: end its session
+        # on the server too (the reset itself ends every session of the link's owner).
+        signed_in = actor()
+        session_id = signed_in.get_id() if signed_in.is_authenticated else None
         try:
             services.reset_password(token, form.password.data, form.confirm.data)
+            services.record_logout(signed_in, session_id)
             db.session.commit()
         except DomainError as error:
             form_error(form, error, reraise_access=False)
         else:
-            logout_user()
+            _end_browser_session()
             flash("Your password has been changed. Please sign in with the new one.", "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form, token=token), form_status()

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.accounts import tokens
 from app.accounts.models import UserSession
 from app.accounts.sessions import count_sessions, load_session_user, open_session
 from app.core.db import utcnow
@@ -272,3 +273,19 @@ def test_a_members_browsers_share_one_posting_rate_limit(app, db, ada):
         with app.app_context():
             statuses.append(browser.post(f"/t/{topic.id}/reply", data={"body": body}).status_code)
     assert statuses == [302, 302, 429, 429]
+
+
+def test_a_reset_from_a_browser_signed_in_as_someone_else_ends_that_session_too(app, db, ada):
+    """The reset signs the browser out; its session must end on the server as well."""
+    grace = make_user(email="grace@example.com")
+    db.session.commit()
+    shared_computer = signed_in_browser(app, grace)
+    saved = cookie(shared_computer, "session")
+    raw = tokens.issue_token(ada, tokens.RESET)
+    db.session.commit()
+    new = "a brand new passphrase"
+    with app.app_context():
+        response = shared_computer.post(f"/password/reset/{raw}", data={"password": new, "confirm": new})
+    assert response.status_code == 302
+    assert replay(app, PROFILE_SETTINGS, session=saved).status_code == 302
+    assert count_sessions(grace) == 0
