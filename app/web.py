@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app import health
+from app import health, web_inputs
 from app.core import pagecache
 from app.core.errors import DomainError, NotFound, PermissionDenied
 from app.extensions import db, login_manager
@@ -176,6 +176,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     pagecache.init_app(app)
+    web_inputs.init_app(app)
 
     login_manager.user_loader(load_session_user)  # a live server-side session, see accounts.sessions
 

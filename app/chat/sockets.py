@@ -30,6 +30,7 @@ from app.chat.writes import WriteQueue
 from app.core.errors import DomainError, Invalid, PermissionDenied
 from app.core.params import parse_id
 from app.core.permissions import can, is_active_member
+from app.core.textcheck import check_text
 from app.extensions import db
 
 log = logging.getLogger("guildhall.chat")
@@ -50,6 +51,7 @@ def _payload(args: tuple) -> dict:
     data = args[0]
     if len(data) > MAX_PAYLOAD_KEYS:
         raise Invalid("The event data has too many fields.")
+    check_text(data)
     return data
 
 
