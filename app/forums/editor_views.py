@@ -16,6 +16,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app.core.errors import DomainError, Invalid
+from app.core.params import parse_id
 from app.extensions import db, limiter
 from app.forums import drafts, preview
 from app.forums.views import bp
@@ -61,11 +62,8 @@ def _json_body() -> dict:
 
 
 def _place() -> drafts.DraftPlace:
-    topic_id = request.args.get("topic", type=int)
-    category_id = request.args.get("category", type=int)
-    for name in ("topic", "category"):
-        if request.args.get(name) and request.args.get(name, type=int) is None:
-            raise Invalid(f"{name} must be a number.", field=name)
+    topic_id = parse_id(request.args.get("topic"), name="topic")
+    category_id = parse_id(request.args.get("category"), name="category")
     new = request.args.get("new", "topic")
     return drafts.draft_place(_actor(), topic_id=topic_id, category_id=category_id, new=new)
 

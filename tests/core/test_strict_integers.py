@@ -246,3 +246,12 @@ def test_a_category_position_must_be_an_ascii_whole_number(site, client, login_a
         response = client.post("/admin/categories/new", data=form)
         assert response.status_code == 400, raw
         assert "whole number" in response.get_data(as_text=True)
+
+
+def test_a_draft_place_with_a_malformed_topic_or_category_is_a_json_400(site, client, login_as):
+    login_as(site.admin)
+    for name in ("topic", "category"):
+        for raw in BAD_NUMBERS:
+            response = client.get("/drafts", query_string={name: raw}, headers={"Accept": "application/json"})
+            assert response.status_code == 400, (name, raw)
+            assert response.get_json()["field"] == name
