@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, Response, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core.settings import get_setting
+from app.extensions import db
 
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_ACCENT = "#3a5ccc"
@@ -105,10 +110,23 @@ def theme_from(accent: str) -> Theme:
     )
 
 
+@lru_cache(maxsize=16)
+def _theme_for(accent: str) -> Theme:
+    return theme_from(accent)
+
+
 def theme_css() -> Response:
     """``/theme.css``: small, cacheable for a while (a settings change shows within
-    minutes), same-origin so the CSP allows it."""
-    theme = current_app.extensions["guildhall_theme"]
+    minutes), same-origin so the CSP allows it. The accent is the ``accent_color`` site
+    setting (app/core/settings.py): an admin's choice, else ``SITE_ACCENT_COLOR``; an
+    environment variable of either name pins it; with the database unreachable, the
+    configured one."""
+    try:
+        theme = _theme_for(get_setting("accent_color"))
+    except SQLAlchemyError:
+        # Without the database the site still gets its configured colours.
+        db.session.rollback()
+        theme = current_app.extensions["guildhall_theme"]
     response = Response(theme.css(), mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

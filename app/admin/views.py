@@ -25,6 +25,7 @@ from app.admin.forms import AdminOrganizationForm, CsrfForm, ReasonOnlyForm
 from app.admin.nav import admin_navigation
 from app.core import settings as core_settings
 from app.core.errors import DomainError
+from app.core.params import page_number
 from app.core.permissions import ROLES, require
 from app.extensions import db
 from app.moderation.forms import SuspendForm
@@ -32,12 +33,6 @@ from app.web import form_error, form_status
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
-
-def _page() -> int:
-    """The ``page`` query value; anything but a plain small number reads as page 1."""
-    raw = request.args.get("page") or ""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
 
 
 def _actor() -> Any:
@@ -96,7 +91,7 @@ def chart(metric: str, window: int):
 @bp.get("/users", endpoint="users")
 def users_page():
     filters = users.UserFilters.from_args(request.args)
-    result = users.search_users(_actor(), filters, _page())
+    result = users.search_users(_actor(), filters, page_number(request.args.get("page")))
     return render_template(
         "admin/users.html",
         result=result,
@@ -382,7 +377,7 @@ def plugins_page():
 @bp.get("/audit", endpoint="audit")
 def audit_page():
     filters = audit.AuditFilters.from_args(request.args)
-    view = audit.audit_view(_actor(), filters, _page())
+    view = audit.audit_view(_actor(), filters, page_number(request.args.get("page")))
     return render_template("admin/audit.html", view=view, filters=filters)
 
 
