@@ -47,6 +47,8 @@ class Config:
     # The accent colour of buttons, links and badges (#rgb or #rrggbb; checked at start-up).
     SITE_ACCENT_COLOR = os.environ.get("SITE_ACCENT_COLOR", "#3a5ccc")
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
+    # Seconds each process keeps the site settings (app/core/settings.py) it has read.
+    SETTINGS_CACHE_SECONDS = float(os.environ.get("SETTINGS_CACHE_SECONDS", 5))
 
     # Plug-ins enabled by default; external ones come from the entry point group.
     PLUGINS = _env_list("PLUGINS", [])
