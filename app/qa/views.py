@@ -211,6 +211,7 @@ def _render_question(topic, answer_form: AnswerForm, status: int = 200):
         may_accept=acceptance.may_accept(actor, topic),
         may_close=closing.may_close(actor, topic),
         may_downvote=reputation.has_privilege(actor, "threshold_downvote"),
+        downvote_threshold=setting("threshold_downvote"),
         may_comment=comments.may_comment,
         may_edit=editing.may_edit,
         sorts=questions.ANSWER_SORTS,

@@ -358,6 +358,12 @@
     if (document.visibilityState === "visible" && state.current) { markRead(state.current); }
   });
 
+  // The "New channel" / "New direct message" forms fold away once they have done their job.
+  function closeDrawer(form) {
+    var drawer = form.closest("details");
+    if (drawer) { drawer.open = false; }
+  }
+
   function formJson(form) {
     var data = {};
     new FormData(form).forEach(function (value, key) { if (key !== "csrf_token") { data[key] = value; } });
@@ -369,6 +375,7 @@
     var form = event.target;
     api("POST", form.action, formJson(form)).then(function (channel) {
       form.reset();
+      closeDrawer(form);
       return loadChannels().then(function () { openChannel(channel.id); });
     }).catch(function (error) { showError(error.message); });
   });
@@ -377,6 +384,7 @@
     var form = event.target;
     api("POST", form.action, formJson(form)).then(function (channel) {
       form.reset();
+      closeDrawer(form);
       return loadChannels().then(function () { openChannel(channel.id); });
     }).catch(function (error) { showError(error.message); });
   });

@@ -125,6 +125,7 @@ class Site:
 def _seed_demo(app: Flask) -> dict[str, str]:
     """Load the demo community and return the paths of the pages under test."""
     from app.accounts.models import Organization, User
+    from app.chat import channels, messages
     from app.demo import seed_base
     from app.directory.directory_demo import seed_directory_demo
     from app.directory.models import Referral
@@ -139,6 +140,10 @@ def _seed_demo(app: Flask) -> dict[str, str]:
     seed_referral_demo()
     seed_directory_demo()
     db.session.commit()
+    alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
+    room = channels.create_channel(alice, "Partner launches", topic="What ships this quarter")
+    messages.post_message(alice, room, "Welcome! **Launch dates** go here.")
+    db.session.commit()
     rebuild.reindex(app)
 
     def first_topic(slug: str) -> int:
@@ -150,7 +155,6 @@ def _seed_demo(app: Flask) -> dict[str, str]:
         )
         return db.session.scalars(query).first()
 
-    alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
     org = db.session.scalar(sa.select(Organization).where(Organization.id == alice.organization_id))
     referral = db.session.scalars(
         sa.select(Referral.id).where(
@@ -226,12 +230,18 @@ def site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                 context.close()
 
 
+# Pages that finish drawing after load: what to wait for before measuring.
+READY = {"chat": "#chat-channels a[aria-current='true']"}
+
+
 def _open(site: Site, role: str, name: str, viewport: dict[str, int]) -> Page:
     page = site.pages[role]
     page.set_viewport_size(viewport)
     response = page.goto(site.server(site.paths[name]))
     assert response is not None and response.status < 400, f"{name}: HTTP {response and response.status}"
     page.wait_for_load_state("load")
+    if name in READY:
+        page.locator(READY[name]).first.wait_for()
     return page
 
 
@@ -277,3 +287,22 @@ def test_axe_finds_no_serious_or_critical_violation(site: Site, role: str, name:
         for violation in _axe(page):
             found.append(f"{viewport['width']}px {json.dumps(violation, indent=1)}")
     assert not found, "\n".join(found)
+
+
+def test_chat_fills_the_viewport_and_the_new_channel_form_folds_after_use(site: Site):
+    page = _open(site, "member", "chat", DESKTOP)
+    room = page.evaluate(
+        """() => { const r = document.querySelector('#chat-room').getBoundingClientRect();
+                   const log = document.querySelector('#chat-log').getBoundingClientRect();
+                   return {bottom: r.bottom, log: log.height, height: window.innerHeight}; }"""
+    )
+    # The room ends inside the window, near its bottom, and the log takes most of it.
+    assert room["height"] - 120 <= room["bottom"] <= room["height"], room
+    assert room["log"] >= room["height"] * 0.4, room
+
+    drawer = page.locator("details:has(#new-channel-form)")
+    drawer.locator("summary").click()
+    page.locator("#new-channel-form [name=name]").fill("Launch room")
+    page.locator("#new-channel-form button[type=submit]").click()
+    expect(page.locator("#chat-room-name")).to_have_text("# Launch room")
+    expect(drawer).not_to_have_attribute("open", "")
