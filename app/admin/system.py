@@ -15,18 +15,45 @@ from typing import Any
 from flask import current_app
 
 from app.core import settings as core_settings
+from app.core.errors import Invalid
 from app.core.permissions import require
+from app.extensions import db
 from app.moderation.services import record_audit
 from app.notifications.mail import send_email
 from app.plugins import plugin_manager
+from app.uploads.models import SCOPE_PUBLIC, Upload
+from app.uploads.services import upload_url
 
 OUTBOX_LIMIT = 50
 HIDDEN = "•••••• (set)"
 
 
+def _check_logo(raw: dict[str, Any]) -> None:
+    """The logo must be an existing public image (an upload core cannot look up)."""
+    value = raw.get("logo_upload_id")
+    if value in (None, "", "none"):
+        return
+    upload_id = core_settings.DEFINITIONS["logo_upload_id"].clean(value)
+    upload = db.session.get(Upload, upload_id)
+    if upload is None or upload.scope != SCOPE_PUBLIC or not upload.content_type.startswith("image/"):
+        raise Invalid("That is not the number of a public uploaded image.", field="logo_upload_id")
+
+
+def logo_url() -> str | None:
+    """Where the current site logo is served, for the settings page's preview."""
+    upload_id = core_settings.get_setting("logo_upload_id")
+    upload = db.session.get(Upload, upload_id) if upload_id else None
+    return upload_url(upload) if upload is not None else None
+
+
 def save_settings(actor: Any, raw: dict[str, Any], reason: str = "") -> dict[str, tuple[Any, Any]]:
     """Store site settings and log one audit entry naming each changed key with its old
     and new value; returns the changes (empty when nothing changed: no entry then)."""
+    require(actor, "settings.manage")
+    try:
+        _check_logo(raw)
+    except Invalid as error:
+        raise Invalid(error.message, field="logo_upload_id") from None
     changes = core_settings.update_settings(actor, raw)
     if changes:
         record_audit(

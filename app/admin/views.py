@@ -342,6 +342,7 @@ def settings_page():
             pinned=current.from_env,
             rows=core_settings.stored_rows(),
             errors=errors,
+            logo_url=system.logo_url(),
         ),
         form_status(),
     )

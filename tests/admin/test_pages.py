@@ -308,3 +308,38 @@ def test_the_dashboard_shows_the_flag_queue_and_empty_states(db, login_as, admin
     html = login_as(admin).get("/admin/?days=90").get_data(as_text=True)
     assert "The review queue is empty." in html
     assert "Last 90 days" in html
+
+
+def test_the_logo_must_be_a_public_uploaded_image(db, login_as, admin):
+    from app.uploads.models import Upload
+
+    def upload(scope: str, content_type: str) -> Upload:
+        row = Upload(
+            owner_id=admin.id,
+            purpose="logo",
+            content_type=content_type,
+            size=1,
+            sha256="0" * 64,
+            filename="logo.webp",
+            storage_key=f"k-{scope}-{content_type[-4:]}",
+            scope=scope,
+            created_at=utcnow(),
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    public, private = upload("public", "image/webp"), upload("owner", "image/webp")
+    db.session.commit()
+    client = login_as(admin)
+    for bad in ("999", str(private.id)):
+        response = client.post("/admin/settings", data=SETTINGS_FORM | {"logo_upload_id": bad})
+        assert response.status_code == 400
+        assert "public uploaded image" in response.get_data(as_text=True)
+    assert get_setting("logo_upload_id") is None
+    assert (
+        client.post("/admin/settings", data=SETTINGS_FORM | {"logo_upload_id": str(public.id)}).status_code
+        == 302
+    )
+    assert get_setting("logo_upload_id") == public.id
+    assert f'src="/uploads/{public.id}/logo.webp"' in client.get("/admin/settings").get_data(as_text=True)
