@@ -148,7 +148,7 @@ def upload_attachment():
 
 def _picture_page(kind: str, form: PictureForm, status: int = 200, org: Any = None):
     return render_template(
-        "uploads/picture.html", kind=kind, form=form, remove_form=RemovePictureForm(), org=org
+        "uploads/picture.html", kind=kind, form=form, remove_form=RemovePictureForm(formdata=None), org=org
     ), status
 
 

@@ -4,6 +4,7 @@ are served with."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -228,4 +229,21 @@ def test_hostile_filenames_become_safe_names_headers_and_links(login_as, member,
         served = client.get(reply.json["url"])
         assert served.status_code == 200
         disposition = served.headers["Content-Disposition"]
-        assert disposition.isascii() and "\n" not in disposition and disposition.startswith("inline; filename=")
+        assert (
+            disposition.isascii() and "\n" not in disposition and disposition.startswith("inline; filename=")
+        )
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_the_upload_endpoint_needs_the_pages_csrf_token(login_as, member):
+    client = login_as(member)
+    refused = _upload(client, image_bytes("PNG"), "a.png")
+    assert refused.status_code == 400
+    page = client.get("/settings/profile").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    accepted = client.post(
+        "/uploads",
+        data={"file": (io.BytesIO(image_bytes("PNG")), "a.png")},
+        headers={"Accept": "application/json", "X-CSRFToken": token},
+    )
+    assert accepted.status_code == 201, accepted.json

@@ -151,3 +151,11 @@ def test_the_profile_settings_page_offers_the_avatar_form(login_as, member):
     assert 'action="/settings/avatar"' in html
     assert 'enctype="multipart/form-data"' in html
     assert "MP" in html  # Maya Patel's initials while she has no picture
+
+
+@pytest.mark.app_config(UPLOAD_MAX_BYTES=2048, UPLOAD_AVATAR_MAX_BYTES=2048, UPLOAD_LOGO_MAX_BYTES=2048)
+def test_an_avatar_over_every_limit_is_a_413_page_with_the_form_and_its_error(login_as, member):
+    reply = _post_picture(login_as(member), "/settings/avatar", b"\xff\xd8\xff" + bytes(200_000))
+    assert reply.status_code == 413
+    html = reply.get_data(as_text=True)
+    assert "too large" in html and 'type="file"' in html
