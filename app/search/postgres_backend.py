@@ -152,6 +152,15 @@ class PostgresBackend(SearchBackend):
         session = db.session()
         try:
             connection = session.connection()
+            if not rebuild:
+                # Waiting holds this pooled connection: bound it, as Whoosh's writer is
+                # bounded, so a long rebuild makes drains fail (their rows are kept and
+                # retried, see app.search.indexing) instead of parking every posting
+                # request's connection until it ends. The setting ends with the transaction.
+                wait_ms = max(1, int(float(self.app.config.get("SEARCH_LOCK_TIMEOUT", 10)) * 1000))
+                connection.execute(
+                    sa.text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": f"{wait_ms}ms"}
+                )
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             if rebuild:
                 connection.execute(sa.text("DELETE FROM search_document"))

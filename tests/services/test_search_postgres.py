@@ -97,3 +97,36 @@ def test_a_rebuild_vacuums_the_table_once_committed(pg_app, db):
         sa.text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'search_document'")
     ).one()
     assert pages > 0 and visible == pages
+
+
+@pytest.mark.app_config(SEARCH_BACKEND="postgres", SEARCH_LOCK_TIMEOUT=0.2)
+def test_a_drain_waits_for_a_running_rebuild_only_as_long_as_the_lock_timeout(pg_app, db):
+    """Waiting for the index lock holds a pooled connection. While a rebuild holds the
+    lock for minutes, a posting request's drain gives up after SEARCH_LOCK_TIMEOUT:
+    the post is stored, its queue row kept for the retry, its connection returned."""
+    from app.forums import services as forums
+    from app.search import services
+    from app.search.backend import get_backend
+    from app.search.indexing import drain
+    from app.search.models import SearchPending
+    from app.search.postgres_backend import LOCK_KEY
+    from tests.factories import make_category, make_user
+
+    get_backend(pg_app).ensure_schema()
+    author, category = make_user(), make_category()
+    db.session.commit()
+    rebuilding = db.engine.connect()  # holds the writers' lock, as a rebuild does
+    rebuilding.begin()
+    rebuilding.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    try:
+        topic = forums.create_topic(author, category, "During a rebuild", "The okapiword plan")
+        db.session.commit()  # its drain times out on the lock
+        row = db.session.scalar(sa.select(SearchPending))
+        assert row.key == f"topic:{topic.id}" and row.attempts == 1 and "lock" in row.last_error.lower()
+        assert db.engine.pool.checkedout() == 2  # the "rebuild" and this session: the drain's went back
+    finally:
+        rebuilding.rollback()
+        rebuilding.close()
+    db.session.commit()
+    assert drain(pg_app, force=True).indexed == 1
+    assert services.search(author, "okapiword").total == 1
