@@ -69,7 +69,9 @@ def drain_command() -> None:
 
     result = drain(current_app._get_current_object(), limit=100_000, force=True)
     click.echo(f"Indexed {result.indexed}, removed {result.removed}, failed {result.failed}.")
-    if result.failed:
+    for error in result.errors:
+        click.echo(error, err=True)
+    if result.failed or result.errors:
         raise SystemExit(1)
 
 

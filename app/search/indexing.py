@@ -129,6 +129,10 @@ def drain(app: Flask | None = None, limit: int = DRAIN_BATCH, *, force: bool = F
         session = db.session()
         try:
             return _drain(app, session, limit, force)
+        except Exception as error:  # the queue itself unreadable (database down): keep it
+            log.exception("search: could not read the queue of index changes")
+            session.rollback()
+            return DrainResult(errors=[f"{error.__class__.__name__}: {error}"])
         finally:
             session.close()
 

@@ -96,3 +96,23 @@ def test_drain_applies_queued_changes_and_check_then_agrees(app, db, runner, mem
     result = runner.invoke(args=["search", "drain"])
     assert result.exit_code == 0 and "Indexed 1" in result.output
     assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+def test_drain_reports_an_unreadable_queue_instead_of_raising(app, db, runner):
+    """drain() runs after commits and before requests, where an exception must not
+    escape; the command says what failed and exits 1."""
+    import sqlalchemy as sa
+
+    from app.search.indexing import drain
+
+    db.session.execute(sa.text("ALTER TABLE search_pending RENAME TO search_pending_away"))
+    db.session.commit()
+    try:
+        result = drain(app)
+        assert result.errors and "search_pending" in result.errors[0]
+        outcome = runner.invoke(args=["search", "drain"])
+        assert outcome.exit_code == 1 and "search_pending" in outcome.output
+    finally:
+        db.session.rollback()
+        db.session.execute(sa.text("ALTER TABLE search_pending_away RENAME TO search_pending"))
+        db.session.commit()
