@@ -26,7 +26,9 @@ from app.forums.models import Category, CategoryWatch, Post, PostLike, PostRevis
 from app.plugins import fire
 
 TITLE_MIN, TITLE_MAX = 3, 200
-BODY_MAX = 50_000
+# Posts, questions and answers: Markdown is rendered within a cost budget sized for this
+# (app/core/sanitize.py), and search stores this much of a body.
+BODY_MAX = 20_000
 LOCK_RETRIES = 20
 
 
