@@ -151,7 +151,7 @@ def test_received_and_sent_tabs(world, client, login_as):
     incoming = send(world.bob, "north", summary="Incoming opportunity")
     outgoing = send(world.andy, "south", summary="Outgoing opportunity")
     login_as(world.andy)
-    received = client.get("/referrals").get_data(as_text=True)
+    received = client.get("/referrals?box=received").get_data(as_text=True)
     assert "Incoming opportunity" in received and "Outgoing opportunity" not in received
     sent = client.get("/referrals?box=sent").get_data(as_text=True)
     assert "Outgoing opportunity" in sent and "Incoming opportunity" not in sent

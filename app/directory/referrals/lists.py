@@ -41,6 +41,39 @@ class ReferralPage(PageLinks):
     box: str
     status: str | None
     boxes: list[str] = field(default_factory=list)
+    # How many referrals each list holds (any status), for the tab labels.
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _in_box(query: sa.Select, box: str, org_id: int | None) -> sa.Select:
+    if box == "received":
+        return query.where(Referral.recipient_org_id == org_id)
+    if box == "sent":
+        return query.where(Referral.sender_org_id == org_id)
+    return query
+
+
+def box_counts(actor: Any, boxes: list[str]) -> dict[str, int]:
+    """Each list's size, so the tabs say where the referrals are."""
+    org_id = getattr(actor, "organization_id", None)
+    counting = sa.select(sa.func.count()).select_from(Referral)
+    return {box: db.session.scalar(_in_box(counting, box, org_id)) or 0 for box in boxes}
+
+
+def default_box(actor: Any, boxes: list[str]) -> str:
+    """The list holding the organization's newest referral: a referral someone just
+    sent is on screen when they open the list, instead of an empty "Received" tab."""
+    org_id = getattr(actor, "organization_id", None)
+    if "sent" in boxes and "received" in boxes:
+        newest = db.session.execute(
+            sa.select(Referral.sender_org_id)
+            .where(sa.or_(Referral.sender_org_id == org_id, Referral.recipient_org_id == org_id))
+            .order_by(Referral.created_at.desc(), Referral.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if newest == org_id:
+            return "sent"
+    return boxes[0]
 
 
 def parse_page(value: Any) -> int:
@@ -54,7 +87,7 @@ def list_referrals(
     first, optionally of one status. Unknown lists and statuses are refused."""
     require(actor, "referral.use")
     boxes = available_boxes(actor)
-    box = box or boxes[0]
+    box = box or default_box(actor, boxes)
     if box not in boxes:
         raise Invalid(f"Unknown list {box[:40]!r}: choose {' or '.join(boxes)}.", field="box")
     if status and status not in REFERRAL_STATES:
@@ -62,11 +95,7 @@ def list_referrals(
     page = parse_page(page)
     org_id = actor.organization_id
     expire_overdue(None if box == "all" else org_id)
-    query = sa.select(Referral)
-    if box == "received":
-        query = query.where(Referral.recipient_org_id == org_id)
-    elif box == "sent":
-        query = query.where(Referral.sender_org_id == org_id)
+    query = _in_box(sa.select(Referral), box, org_id)
     if status:
         query = query.where(Referral.status == status)
     query = query.order_by(Referral.created_at.desc(), Referral.id.desc())
@@ -79,6 +108,7 @@ def list_referrals(
         box=box,
         status=status or None,
         boxes=boxes,
+        counts=box_counts(actor, boxes),
     )
 
 
