@@ -159,6 +159,7 @@ def _register_features(app: Flask) -> None:
     from app.accounts import cli as accounts_cli
     from app.accounts import hooks as accounts_hooks
     from app.accounts.views import bp as accounts_bp
+    from app.admin import hooks as admin_hooks
     from app.admin.views import bp as admin_bp
     from app.chat import cli as chat_cli
     from app.chat import hooks as chat_hooks
@@ -217,6 +218,7 @@ def _register_features(app: Flask) -> None:
     core_hooks.extend([search_hooks, search_qa_adapter])
     core_hooks.extend([directory_hooks, network_hooks, referral_hooks])
     core_hooks.append(upload_hooks)
+    core_hooks.append(admin_hooks)
     manager = build_plugin_manager(app, internal=core_hooks)
     manager.hook.register_blueprints(app=app)
     manager.hook.register_cli(cli=app.cli)

@@ -16,6 +16,7 @@ from flask import url_for
 from app.accounts.models import Organization, User
 from app.core.pagination import PageLinks
 from app.core.permissions import require
+from app.directory.models import ProfileField
 from app.extensions import db
 from app.forums.models import Category, Post, Topic
 from app.moderation.models import AuditEntry
@@ -126,7 +127,15 @@ def _targets(entries: list[AuditEntry]) -> dict[tuple[str, int], Target]:
             )
     if ids := wanted.get("category"):
         for category in db.session.scalars(sa.select(Category).where(Category.id.in_(ids))):
-            found["category", category.id] = Target(category.name)
+            found["category", category.id] = Target(
+                category.name, url_for("forums.admin_edit_category", category_id=category.id)
+            )
+    if ids := wanted.get("directory_field"):
+        for profile_field in db.session.scalars(sa.select(ProfileField).where(ProfileField.id.in_(ids))):
+            found["directory_field", profile_field.id] = Target(
+                f"Profile field “{profile_field.label}”",
+                url_for("directory.admin_edit_field", field_id=profile_field.id),
+            )
     return found
 
 

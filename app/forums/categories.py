@@ -158,6 +158,7 @@ def create_category(
     category = Category(parent=parent, **values)
     db.session.add(category)
     db.session.flush()
+    fire("category_created", category=category, actor=actor)
     return category
 
 

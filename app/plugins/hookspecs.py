@@ -240,6 +240,11 @@ def organization_updated(organization: Any, actor: Any) -> None:
 
 
 @hookspec
+def category_created(category: Any, actor: Any) -> None:
+    """An admin created a forum category (the admin area logs it)."""
+
+
+@hookspec
 def category_updated(category: Any, actor: Any) -> None:
     """A forum category (name, parent or access policies) was changed by an admin."""
 

@@ -68,7 +68,9 @@ def test_domain_registration_needs_at_least_one_domain(db, admin):
     with pytest.raises(Invalid) as error:
         update_settings(admin, {"registration_mode": "domains", "registration_domains": ""})
     assert error.value.field == "registration_domains"
-    update_settings(admin, {"registration_mode": "domains", "registration_domains": "Acme.com, @acme.de\nacme.com"})
+    update_settings(
+        admin, {"registration_mode": "domains", "registration_domains": "Acme.com, @acme.de\nacme.com"}
+    )
     db.session.commit()
     assert get_setting("registration_domains") == ["acme.com", "acme.de"]
 
