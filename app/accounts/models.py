@@ -100,6 +100,9 @@ class User(TimestampMixin, db.Model):
 
     suspended_until: Mapped[datetime | None] = mapped_column()
     suspended_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    # Silenced: may sign in and read, may not post (app/core/permissions.py, moderation).
+    silenced_until: Mapped[datetime | None] = mapped_column()
+    silenced_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
 
@@ -136,6 +139,10 @@ class User(TimestampMixin, db.Model):
         return self.suspended_until is not None and self.suspended_until > utcnow()
 
     @property
+    def is_silenced(self) -> bool:
+        return self.silenced_until is not None and self.silenced_until > utcnow()
+
+    @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
 
@@ -153,6 +160,7 @@ class Anonymous(AnonymousUserMixin):
     is_staff = False
     is_admin = False
     is_suspended = False
+    is_silenced = False
     organization_id = None
     is_org_admin = False
 

@@ -39,6 +39,16 @@ def is_active_member(actor: Any) -> bool:
     return is_authenticated(actor) and not getattr(actor, "is_suspended", False)
 
 
+def is_silenced(actor: Any) -> bool:
+    """Silenced by a moderator: may sign in and read, may not post (app/moderation)."""
+    return bool(getattr(actor, "is_silenced", False))
+
+
+def may_write(actor: Any) -> bool:
+    """An active member who is not silenced: may post topics, replies, comments, chat."""
+    return is_active_member(actor) and not is_silenced(actor)
+
+
 def policy_allows(policy: str | None, actor: Any) -> bool:
     """Evaluate a category access policy string for an actor."""
     policy = (policy or POLICY_EVERYONE).strip()
@@ -183,6 +193,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "topic.pin": _staff_only,
     "topic.move": _staff_only,
     "user.suspend": _staff_only,
+    "user.silence": _staff_only,
     "audit.view": _staff_only,
     "category.manage": _admin_only,
     "user.manage": _admin_only,
@@ -361,6 +372,60 @@ RULES.update(
 # --- end admin area -------------------------------------------------------------------------
 
 
+# --- silence (app/moderation) -------------------------------------------------------
+# A silenced member keeps reading but every rule that writes content says no. The
+# unsilenced rule is kept so ``require`` can tell "silenced" (a clear message) from
+# "not allowed at all" (403, or 404 for a private thing).
+
+
+def _post_comment(actor: Any, post: Any) -> bool:
+    return (
+        is_active_member(actor)
+        and getattr(post, "deleted_at", None) is None
+        and _post_view(actor, post)
+        and (not getattr(post.topic, "locked", False) or is_staff(actor))
+    )
+
+
+RULES["post.comment"] = _post_comment
+SILENCEABLE_ACTIONS = ("topic.create", "topic.reply", "post.comment", "chat.post")
+_UNSILENCED_RULES: dict[str, Callable[[Any, Any], bool]] = {
+    action: RULES[action] for action in SILENCEABLE_ACTIONS
+}
+
+
+def _unless_silenced(rule: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def silenced_rule(actor: Any, obj: Any = None) -> bool:
+        return not is_silenced(actor) and rule(actor, obj)
+
+    silenced_rule.__doc__ = rule.__doc__
+    return silenced_rule
+
+
+RULES.update({action: _unless_silenced(RULES[action]) for action in SILENCEABLE_ACTIONS})
+
+
+def _post_edit_unless_silenced(actor: Any, post: Any) -> bool:
+    """A silenced member cannot edit their posts either (that is posting); staff are
+    never silenced."""
+    return _post_edit(actor, post) and (is_staff(actor) or not is_silenced(actor))
+
+
+RULES["post.edit"] = _post_edit_unless_silenced
+_UNSILENCED_RULES["post.edit"] = _post_edit
+
+
+def silenced_message(actor: Any) -> str:
+    until = getattr(actor, "silenced_until", None)
+    when = f" until {until:%Y-%m-%d %H:%M} UTC" if until is not None else ""
+    reason = (getattr(actor, "silenced_reason", "") or "").strip()
+    message = f"A moderator has silenced your account{when}: you can read, but not post."
+    return f"{message} Reason: {reason}" if reason else message
+
+
+# --- end silence ---------------------------------------------------------------------
+
+
 def only_for_actions(*actions: str) -> Callable:
     """Declare which actions a ``permission_rule`` implementation can answer.
 
@@ -416,6 +481,9 @@ def require(actor: Any, action: str, obj: Any = None, *, hide: bool = False) -> 
     from app.core.errors import NotFound, PermissionDenied
 
     if not can(actor, action, obj):
+        unsilenced = _UNSILENCED_RULES.get(action)
+        if is_silenced(actor) and unsilenced is not None and unsilenced(actor, obj):
+            raise PermissionDenied(silenced_message(actor))
         if hide:
             raise NotFound()
         raise PermissionDenied()

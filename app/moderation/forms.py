@@ -7,7 +7,7 @@ from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.moderation.models import FLAG_REASONS
-from app.moderation.services import NOTE_MAX, REASON_MAX, RESOLUTIONS
+from app.moderation.services import NOTE_MAX, REASON_MAX, RESOLUTIONS, SUSPEND_DAY_CHOICES
 
 
 class FlagForm(FlaskForm):
@@ -20,6 +20,13 @@ class FlagForm(FlaskForm):
 
 class ResolveFlagForm(FlaskForm):
     resolution = SelectField("Decision", choices=[SelectChoice(r, r.capitalize()) for r in RESOLUTIONS])
+    # "Hide and suspend the author for N days": empty for the plain outcomes.
+    days = SelectField(
+        "Suspend the author for",
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(str(n), f"{n} day{'s' if n != 1 else ''}") for n in SUSPEND_DAY_CHOICES],
+        validators=[Optional()],
+    )
 
 
 class HidePostForm(FlaskForm):
@@ -50,5 +57,15 @@ class SuspendForm(FlaskForm):
     )
     reason = TextAreaField(
         "Reason (shown to the member when they try to sign in)",
+        validators=[DataRequired("Please give a reason."), Length(max=REASON_MAX)],
+    )
+
+
+class SilenceForm(FlaskForm):
+    until = DateField(
+        "Silenced until (UTC date)", validators=[InputRequired("Enter the date the silence ends.")]
+    )
+    reason = TextAreaField(
+        "Reason (shown to the member when they try to post)",
         validators=[DataRequired("Please give a reason."), Length(max=REASON_MAX)],
     )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import render_template
+
 from app.core.permissions import can
+from app.moderation import audit_names, members, services
+from app.notifications.links import post_url
 from app.plugins import hookimpl
 
 
@@ -13,6 +17,28 @@ def nav_items(actor: Any) -> list[dict]:
     """Staff see "Review (N)" with the number of open flags."""
     if not can(actor, "moderation.review"):
         return []
-    from app.moderation.services import open_flag_count
+    return [{"label": f"Review ({services.open_flag_count()})", "endpoint": "moderation.queue", "order": 90}]
 
-    return [{"label": f"Review ({open_flag_count()})", "endpoint": "moderation.queue", "order": 90}]
+
+@hookimpl
+def template_panel(name: str, context: dict) -> str | None:
+    """The staff box on a member's profile: suspend, silence, lift, and their history.
+
+    Only staff see it; the controls themselves are offered by the same ladder the
+    actions enforce (``may_suspend`` / ``may_silence``).
+    """
+    user, viewer = context.get("user"), context.get("viewer")
+    if name != "profile_sidebar" or user is None or not can(viewer, "moderation.review"):
+        return None
+    history = members.member_history(viewer, user)
+    return render_template(
+        "moderation/_profile_staff.html",
+        user=user,
+        history=history,
+        may_suspend=services.may_suspend(viewer, user),
+        may_silence=members.may_silence(viewer, user),
+        reason_labels=services.FLAG_REASON_LABELS,
+        post_url=post_url,
+        person=audit_names.person,
+        targets=audit_names.name_targets(history.actions),
+    )

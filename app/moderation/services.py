@@ -21,6 +21,7 @@ from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.pagination import PageLinks
 from app.core.permissions import can, is_admin, require
 from app.extensions import db
+from app.forums import services as forums
 from app.forums.models import Category, Post, Topic
 from app.moderation.models import FLAG_REASONS, AuditEntry, Flag
 from app.plugins import fire
@@ -30,6 +31,8 @@ NOTE_MAX = 1000
 REASON_MAX = 1000
 SUSPENSION_MAX = timedelta(days=3653)  # ten years, leap days included
 RESOLUTIONS = ("agreed", "dismissed")
+# The queue's "hide and suspend the author for N days" outcomes.
+SUSPEND_DAY_CHOICES = (1, 3, 7, 30)
 TOPIC_ACTIONS = {
     # action: (permission, attribute, new value)
     "lock": ("topic.lock", "locked", True),
@@ -179,14 +182,22 @@ def review_queue(actor: Any, limit: int = 200) -> list[QueueItem]:
     return items[:limit]
 
 
-def resolve_flag(actor: Any, flag: Flag, resolution: str) -> list[Flag]:
+def resolve_flag(actor: Any, flag: Flag, resolution: str, suspend_days: int | None = None) -> list[Flag]:
     """Decide on a flagged post: every open flag on the same post gets the decision.
 
     ``agreed`` hides the post with the flag's reason; ``dismissed`` leaves it alone.
+    ``suspend_days`` (with ``agreed`` only) also suspends the author, in the same
+    transaction, so the queue's one click never leaves half a decision behind.
     """
     require(actor, "moderation.review")
     if resolution not in RESOLUTIONS:
         raise Invalid("Choose agree or dismiss.", field="resolution")
+    if suspend_days is not None:
+        if resolution != "agreed":
+            raise Invalid("Only an upheld flag can suspend the author.", field="resolution")
+        if suspend_days not in SUSPEND_DAY_CHOICES:
+            raise Invalid("Choose a number of days from the list.", field="days")
+        _check_may_suspend(actor, flag.post.author)
     if flag.resolved_at is not None:
         raise Conflict("That flag has already been resolved.")
     flags = db.session.scalars(
@@ -209,6 +220,13 @@ def resolve_flag(actor: Any, flag: Flag, resolution: str) -> list[Flag]:
     )
     if resolution == "agreed" and not flag.post.hidden:
         hide_post(actor, flag.post, reason_label)
+    if suspend_days is not None:
+        suspend_user(
+            actor,
+            flag.post.author,
+            utcnow() + timedelta(days=suspend_days),
+            f"{reason_label} (flagged post {flag.post_id})",
+        )
     return list(flags)
 
 
@@ -244,6 +262,23 @@ def unhide_post(actor: Any, post: Post, reason: str = "") -> Post:
     db.session.flush()
     record_audit(actor, "post.unhide", "post", post.id, reason=reason, details={"topic_id": post.topic_id})
     fire("post_unhidden", post=post, actor=actor)
+    return post
+
+
+def delete_post(actor: Any, post: Post, reason: str = "") -> Post:
+    """A moderator deletes a post (the whole topic for an opening post).
+
+    Deleted differs from hidden: a hidden post stays in place, marked, for staff and
+    its author, and is shown again with one click; a deleted post leaves a "was
+    deleted" placeholder and is restored through the forum. Both leave search through
+    the forum's own ``post_deleted`` / ``post_hidden`` events.
+    """
+    require(actor, "post.hide", post)
+    reason = _clean_reason(reason, required=False)
+    if post.deleted_at is not None:
+        raise Conflict("That post is already deleted.")
+    forums.delete_post(actor, post)
+    record_audit(actor, "post.delete", "post", post.id, reason=reason, details={"topic_id": post.topic_id})
     return post
 
 
@@ -309,6 +344,15 @@ def _check_may_suspend(actor: Any, user: User) -> None:
         raise PermissionDenied("Administrators cannot be suspended.")
     if user.role == "moderator" and not is_admin(actor):
         raise PermissionDenied("Only an administrator can suspend a moderator.")
+
+
+def may_suspend(actor: Any, user: User) -> bool:
+    """Whether to offer ``actor`` a suspend control for ``user`` (same ladder as the action)."""
+    try:
+        _check_may_suspend(actor, user)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def suspend_user(actor: Any, user: User, until: date | datetime | None, reason: str) -> User:

@@ -15,19 +15,21 @@ from wtforms import SelectChoice
 from app.accounts.models import User
 from app.core.errors import DomainError, Invalid
 from app.core.params import page_number
-from app.core.permissions import can, require
+from app.core.permissions import require
 from app.extensions import db
 from app.forums.models import Category, Post, Topic
-from app.moderation import services
+from app.moderation import audit_names, members, services
 from app.moderation.forms import (
     FlagForm,
     HidePostForm,
     MoveTopicForm,
     ReasonForm,
     ResolveFlagForm,
+    SilenceForm,
     SuspendForm,
 )
 from app.moderation.models import Flag
+from app.moderation.queue import queue_in_context
 from app.notifications.links import post_url, profile_url, topic_url
 from app.web import form_error, form_status, safe_next_url
 
@@ -79,12 +81,36 @@ def flag_post(post_id: int):
     return render_template("moderation/flag.html", form=form, post=post, post_href=post_url(post)), status
 
 
+def _render_queue(form: ResolveFlagForm, status: int = 200):
+    entries = queue_in_context(current_user)
+    links = {entry.item.post.id: post_url(entry.item.post) for entry in entries}
+    profiles = {entry.item.post.author_id: profile_url(entry.item.post.author) for entry in entries}
+    return render_template(
+        "moderation/queue.html",
+        entries=entries,
+        links=links,
+        profiles=profiles,
+        form=form,
+        day_choices=services.SUSPEND_DAY_CHOICES,
+        reason_labels=services.FLAG_REASON_LABELS,
+    ), status
+
+
 @bp.get("/queue")
 @login_required
 def queue():
-    items = services.review_queue(current_user)
-    links = {item.post.id: post_url(item.post) for item in items}
-    return render_template("moderation/queue.html", items=items, links=links, form=ResolveFlagForm())
+    return _render_queue(ResolveFlagForm())
+
+
+@bp.get("/flags/<int:flag_id>/resolve")
+@login_required
+def resolve_flag_again(flag_id: int):
+    """A refreshed or bookmarked outcome URL goes back to the queue (never a 405)."""
+    require(current_user, "moderation.review")
+    return redirect(url_for("moderation.queue"))
+
+
+_RESOLVED = {"agreed": "Post hidden.", "dismissed": "Flag dismissed: the post stays."}
 
 
 @bp.post("/flags/<int:flag_id>/resolve")
@@ -95,30 +121,35 @@ def resolve_flag(flag_id: int):
     form = ResolveFlagForm()
     try:
         if not form.validate():
-            raise Invalid("Choose agree or dismiss.", field="resolution")
-        services.resolve_flag(current_user, flag, form.resolution.data)
+            raise Invalid("Choose an outcome from the list.", field="resolution")
+        days = int(form.days.data) if form.days.data else None
+        author = flag.post.author
+        services.resolve_flag(current_user, flag, form.resolution.data, suspend_days=days)
     except DomainError as error:
         db.session.rollback()
         if not _is_form_error(error):
             raise
         flash(error.message, "error")
-        items = services.review_queue(current_user)
-        links = {item.post.id: post_url(item.post) for item in items}
-        return render_template("moderation/queue.html", items=items, links=links, form=form), 400
+        return _render_queue(form, 400)
     db.session.commit()
-    flash("Flag resolved.", "info")
+    message = _RESOLVED[form.resolution.data]
+    if days:
+        message = f"Post hidden and {author.display_name} suspended for {days} day{'s' if days != 1 else ''}."
+    flash(message, "info")
     return redirect(url_for("moderation.queue"))
 
 
 # --- posts -------------------------------------------------------------------------
 
 
-@bp.post("/posts/<int:post_id>/hide")
+@bp.route("/posts/<int:post_id>/hide", methods=["GET", "POST"])
 @login_required
 def hide_post(post_id: int):
     post = _get_or_404(Post, post_id)
     require(current_user, "post.hide", post)
     form = HidePostForm()
+    if request.method == "GET" and post.hidden:
+        return redirect(post_url(post))
     if "reason" not in request.form:
         # A bare "Hide" button (no reason field): ask for the reason first.
         form.next.data = _back("")
@@ -135,11 +166,13 @@ def hide_post(post_id: int):
     return render_template("moderation/hide_post.html", form=form, post=post, post_href=post_url(post)), 400
 
 
-@bp.post("/posts/<int:post_id>/unhide")
+@bp.route("/posts/<int:post_id>/unhide", methods=["GET", "POST"])
 @login_required
 def unhide_post(post_id: int):
     post = _get_or_404(Post, post_id)
     require(current_user, "post.hide", post)
+    if request.method == "GET":
+        return redirect(post_url(post))
     form = ReasonForm()
     try:
         if not form.validate():
@@ -156,6 +189,30 @@ def unhide_post(post_id: int):
     return redirect(_back(post_url(post)))
 
 
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_post(post_id: int):
+    """Delete as a moderation action (audited); GET asks for an optional reason."""
+    post = _get_or_404(Post, post_id)
+    require(current_user, "post.hide", post)
+    form = ReasonForm()
+    if request.method == "GET" and post.deleted_at is not None:
+        return redirect(topic_url(post.topic))  # a refreshed result
+    if request.method == "POST" and form.validate():
+        try:
+            services.delete_post(current_user, post, form.reason.data or "")
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            topic = post.topic
+            db.session.commit()
+            flash("Topic deleted." if post.number == 1 else "Post deleted.", "info")
+            return redirect(topic_url(topic))
+    return render_template(
+        "moderation/delete_post.html", form=form, post=post, post_href=post_url(post)
+    ), form_status()
+
+
 # --- topics ------------------------------------------------------------------------
 
 _TOPIC_ACTION_DONE = {
@@ -166,13 +223,15 @@ _TOPIC_ACTION_DONE = {
 }
 
 
-@bp.post("/topics/<int:topic_id>/<action>")
+@bp.route("/topics/<int:topic_id>/<action>", methods=["GET", "POST"])
 @login_required
 def topic_action(topic_id: int, action: str):
     if action not in services.TOPIC_ACTIONS:
         abort(404)
     topic = _get_or_404(Topic, topic_id)
     require(current_user, services.TOPIC_ACTIONS[action][0], topic)
+    if request.method == "GET":
+        return redirect(topic_url(topic))  # a refreshed result: back to the topic
     form = ReasonForm()
     try:
         if not form.validate():
@@ -247,11 +306,13 @@ def suspend_user(username: str):
     ), status
 
 
-@bp.post("/users/<username>/unsuspend")
+@bp.route("/users/<username>/unsuspend", methods=["GET", "POST"])
 @login_required
 def unsuspend_user(username: str):
     user = _user_or_404(username)
     require(current_user, "user.suspend", user)
+    if request.method == "GET":
+        return redirect(url_for("moderation.suspend_user", username=user.username))
     form = ReasonForm()
     try:
         if not form.validate():
@@ -268,6 +329,58 @@ def unsuspend_user(username: str):
     return redirect(_back(profile_url(user)))
 
 
+@bp.route("/users/<username>/silence", methods=["GET", "POST"])
+@login_required
+def silence_user(username: str):
+    user = _user_or_404(username)
+    require(current_user, "user.silence", user)
+    form = SilenceForm()
+    status = form_status()
+    if form.validate_on_submit():
+        try:
+            members.silence_user(current_user, user, form.until.data, form.reason.data)
+        except DomainError as error:
+            if error.status_code == 404:
+                db.session.rollback()
+                raise
+            form_error(form, error, reraise_access=False)
+            status = 403 if error.status_code == 403 else 400
+        else:
+            db.session.commit()
+            flash(f"{user.display_name} is silenced until {user.silenced_until:%Y-%m-%d}.", "info")
+            return redirect(profile_url(user))
+    return render_template(
+        "moderation/silence.html",
+        form=form,
+        user=user,
+        profile_href=profile_url(user),
+        unsilence_form=ReasonForm(),
+    ), status
+
+
+@bp.route("/users/<username>/unsilence", methods=["GET", "POST"])
+@login_required
+def unsilence_user(username: str):
+    user = _user_or_404(username)
+    require(current_user, "user.silence", user)
+    if request.method == "GET":
+        return redirect(url_for("moderation.silence_user", username=user.username))
+    form = ReasonForm()
+    try:
+        if not form.validate():
+            raise Invalid("Keep the reason short.", field="reason")
+        members.unsilence_user(current_user, user, form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 404:
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("moderation.silence_user", username=user.username))
+    db.session.commit()
+    flash(f"{user.display_name} may post again.", "info")
+    return redirect(_back(profile_url(user)))
+
+
 # --- audit log ---------------------------------------------------------------------
 
 
@@ -280,5 +393,10 @@ def audit_log():
     page = page_number(request.args.get("page"))
     result = services.audit_log(current_user, action=action, actor_username=actor, page=page)
     return render_template(
-        "moderation/audit.html", result=result, action=action or "", actor=actor or "", can=can
+        "moderation/audit.html",
+        result=result,
+        targets=audit_names.name_targets(result.entries),
+        person=audit_names.person,
+        action=action or "",
+        actor=actor or "",
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.core.permissions import is_active_member, is_staff, require
+from app.core.permissions import can, is_active_member, is_staff, require
 from app.core.sanitize import render_markdown
 from app.extensions import db
 from app.forums.models import Post
@@ -35,11 +35,7 @@ def clean_comment(body: str) -> str:
 
 
 def may_comment(actor: Any, post: Post) -> bool:
-    from app.core.permissions import can
-
-    if not is_active_member(actor) or post.deleted_at is not None or not can(actor, "post.view", post):
-        return False
-    return not post.topic.locked or is_staff(actor)
+    return can(actor, "post.comment", post)
 
 
 def add_comment(actor: Any, post: Post, body: str) -> QAComment:
@@ -50,8 +46,9 @@ def add_comment(actor: Any, post: Post, body: str) -> QAComment:
         raise NotFound("That post is not a question or an answer.")
     if post.deleted_at is not None or post.topic.deleted_at is not None:
         raise Conflict("You cannot comment on a deleted post.")
-    if not may_comment(actor, post):
+    if post.topic.locked and not is_staff(actor):
         raise PermissionDenied("This question is locked: no new comments.")
+    require(actor, "post.comment", post)  # a silenced member is told so
     body = clean_comment(body)
     comment = QAComment(post_id=post.id, author_id=actor.id, body=body, body_html=render_markdown(body))
     db.session.add(comment)

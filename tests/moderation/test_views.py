@@ -131,7 +131,7 @@ def test_resolving_agreed_hides_the_post_and_leaves_the_queue(db, login_as, mode
     db.session.expire_all()
     assert db.session.get(Post, post.id).hidden
     assert db.session.get(Flag, flag.id).resolution == "agreed"
-    assert b"Nothing to review" in client.get("/mod/queue").data
+    assert b"No flags waiting" in client.get("/mod/queue").data
 
 
 def test_resolving_with_a_bad_resolution_is_an_error_and_writes_nothing(db, login_as, moderator):

@@ -1,0 +1,64 @@
+"""Names and links for the moderators' audit log (/mod/audit): "Mem Ber (@mem)" and
+"post 3 in “Topic”" instead of "user #13" and "post #61".
+
+Links point at pages a moderator can open (profiles, posts, topics); the admin area's
+log (app/admin/audit.py) links its own admin pages instead. One query per kind of
+target per page, never one per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.accounts.models import Organization, User
+from app.extensions import db
+from app.forums.models import Category, Post, Topic
+from app.moderation.models import AuditEntry
+from app.notifications.links import post_url, profile_url, topic_url
+
+
+@dataclass(frozen=True)
+class Named:
+    label: str
+    url: str | None = None
+
+
+def person(user: User | None) -> Named:
+    if user is None:
+        return Named("system")
+    return Named(f"{user.display_name} (@{user.username})", profile_url(user))
+
+
+def name_targets(entries: list[AuditEntry]) -> dict[tuple[str, int], Named]:
+    """Every target of ``entries`` by ``(target_type, target_id)``; a target that no
+    longer exists reads "post #61 (deleted)" without a link."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        wanted.setdefault(entry.target_type, set()).add(entry.target_id)
+    found: dict[tuple[str, int], Named] = {}
+    if ids := wanted.get("user"):
+        for user in db.session.scalars(sa.select(User).where(User.id.in_(ids))):
+            found["user", user.id] = person(user)
+    if ids := wanted.get("post"):
+        for post in db.session.scalars(sa.select(Post).where(Post.id.in_(ids))):
+            found["post", post.id] = Named(
+                f"Post {post.number} by {post.author.display_name} in “{post.topic.title}”", post_url(post)
+            )
+    if ids := wanted.get("topic"):
+        for topic in db.session.scalars(sa.select(Topic).where(Topic.id.in_(ids))):
+            found["topic", topic.id] = Named(f"Topic “{topic.title}”", topic_url(topic))
+    if ids := wanted.get("category"):
+        for category in db.session.scalars(sa.select(Category).where(Category.id.in_(ids))):
+            found["category", category.id] = Named(f"Category “{category.name}”")
+    if ids := wanted.get("organization"):
+        for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids))):
+            found["organization", org.id] = Named(org.name)
+    known = {"user", "post", "topic", "category", "organization"}
+    for entry in entries:
+        key = (entry.target_type, entry.target_id)
+        if key not in found:
+            gone = " (deleted)" if entry.target_type in known else ""
+            found[key] = Named(f"{entry.target_type} #{entry.target_id}{gone}")
+    return found
