@@ -63,6 +63,7 @@ BUDGETS = {
     "entities": 1_000,  # ``&``: entity attempts, each one re-parsed by bleach
     "table cells": 1_500,  # ``|``: cells, each one an inline parse and tags for bleach
     "link definitions": 300,  # ``[label]: url`` lines
+    "backslashes": 1_000,  # escapes: each one a token of its own
 }
 # Tokens one render may produce (each inline child counted): bounds bleach's share.
 TOKENS_MAX = 8_000
@@ -79,6 +80,7 @@ _COUNTERS = {
     "angle brackets": re.compile(r"<"),
     "entities": re.compile(r"&"),
     "table cells": re.compile(r"\|"),
+    "backslashes": re.compile(r"\\"),
 }
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]{1,999}\]:", re.MULTILINE)
 

@@ -50,6 +50,7 @@ PATHOLOGICAL = {
     "backtick ladder": ("".join("`" * (i % 9 + 1) + "a" for i in range(1_500)), "backtick runs"),
     "< x 9,000": ("<" * 9_000, "angle brackets"),
     "&# x 9,000": ("&#" * 9_000, "entities"),
+    "\\ x 19,000": ("\\" * 19_000, "backslashes"),
     "table of 4,000 cells": (
         ("|a" * 40 + "\n") + ("|-" * 40 + "\n") + ("|a" * 40 + "\n") * 100,
         "table cells",
