@@ -224,6 +224,13 @@ def search_principals(actor: Any) -> list[str]:
 
 
 @hookspec
+def search_kinds() -> dict[str, str] | None:
+    """Kinds of search document the plug-in indexes, with the plural label the search
+    page's filter shows, e.g. ``{"event": "Events"}``. The filter lists the core kinds
+    and these only, so it never offers a kind that no enabled feature provides."""
+
+
+@hookspec
 def search_topic_fields(topic: Any) -> dict | None:
     """Extra fields for a forum topic's search documents: ``{"kind": "question"}`` makes
     the topic a ``question`` and its replies ``answer``s; ``{"tags": [...]}`` adds tags."""

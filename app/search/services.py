@@ -20,6 +20,7 @@ from app.core.errors import Invalid
 from app.core.params import parse_int
 from app.extensions import db
 from app.forums.categories import visible_categories
+from app.plugins import plugin_manager
 from app.search.backend import get_backend
 from app.search.documents import KIND_RE
 from app.search.principals import actor_principals
@@ -36,8 +37,16 @@ KIND_LABELS = {
     "answer": "Answers",
     "member": "Members",
     "organization": "Organizations",
-    "event": "Events",
 }
+
+
+def kind_labels() -> dict[str, str]:
+    """The kinds the search page may filter by: the core ones, plus those an enabled
+    plug-in declares through ``search_kinds`` (an "Events" filter only with events)."""
+    labels = dict(KIND_LABELS)
+    for contributed in plugin_manager().hook.search_kinds():
+        labels.update(contributed or {})
+    return labels
 
 
 def _int(value: Any, name: str) -> int | None:

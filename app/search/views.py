@@ -52,7 +52,7 @@ def search_page():
         result=result,
         error=error,
         args=arguments,
-        kind_labels=services.KIND_LABELS,
+        kind_labels=services.kind_labels(),
         page_url=_page_url,
     ), (400 if error else 200)
 
