@@ -12,11 +12,13 @@ The cache: every page reads the site name and accent, so reading must not cost a
 per request. Each process keeps the values it loaded for ``SETTINGS_CACHE_SECONDS``
 (default 5). A write clears the writing process's copy as soon as its transaction
 commits (the admin sees the change at once); other processes and hosts pick it up when
-their copy expires. A short time-to-live was chosen over a cross-process generation
-number because the generation would itself need a read per request (a query, or Redis
-that the embedded setup lacks), while settings change a few times a year and a few
-seconds' delay in another process is harmless. Pages in the page cache are invalidated
-by the write itself (``site_setting`` is not a per-member table).
+their copy expires. A short time-to-live rather than a generation of our own: that
+generation would itself need a read per request (a query, or Redis that the embedded
+setup lacks), while settings change a few times a year. Where the page cache is on,
+though, it already keeps a cross-process generation that every committed write bumps
+(a ``stat`` or one Redis read, once per request here): the copy is also dropped when
+that generation moves, so no process renders (and caches) a page with settings older
+than the write that invalidated it.
 
 Services outside core (the admin area) call :func:`update_settings` and log the change
 in the audit log; this module imports no feature package.
@@ -35,11 +37,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import after_commit, utcnow
 from app.core.errors import Invalid
+from app.core.pagecache import EXTENSION_KEY as PAGECACHE_KEY
 from app.core.permissions import require
 from app.extensions import db
 
@@ -284,7 +287,7 @@ class SiteSettings:
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.entry: tuple[float, SiteSettings] | None = None
+        self.entry: tuple[float, Any, SiteSettings] | None = None
 
 
 def _env_value(definition: SettingDefinition) -> tuple[bool, Any]:
@@ -341,18 +344,32 @@ def _cache(app: Flask) -> _Cache:
     return app.extensions.setdefault(EXTENSION_KEY, _Cache())
 
 
+def _page_generation(app: Flask) -> Any:
+    """The page cache's shared generation (read once per request), or None when the
+    page cache is off."""
+    cache = app.extensions.get(PAGECACHE_KEY)
+    if cache is None or not cache.enabled:
+        return None
+    if has_request_context():
+        if "guildhall_settings_generation" not in g:
+            g.guildhall_settings_generation = cache.generation()
+        return g.guildhall_settings_generation
+    return cache.generation()
+
+
 def site_settings() -> SiteSettings:
     """The settings in effect, from this process's cache when it is fresh enough."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cache = _cache(app)
     ttl = float(app.config.get("SETTINGS_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    generation = _page_generation(app)
     entry = cache.entry
     now = time.monotonic()
-    if entry is not None and now - entry[0] < ttl:
-        return entry[1]
+    if entry is not None and now - entry[0] < ttl and entry[1] == generation:
+        return entry[2]
     settings = _load()
     with cache.lock:
-        cache.entry = (now, settings)
+        cache.entry = (now, generation, settings)
     return settings
 
 

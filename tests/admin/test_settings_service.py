@@ -138,3 +138,12 @@ def test_templates_can_read_the_site_settings(app, db, admin):
     update_settings(admin, {"site_name": "Acme Partners"})
     db.session.commit()
     assert app.jinja_env.from_string("{{ site.site_name }}").render() == "Acme Partners"
+
+
+@pytest.mark.app_config(PAGE_CACHE_SECONDS=300, SETTINGS_CACHE_SECONDS=3600)
+def test_with_the_page_cache_on_a_write_by_another_process_shows_at_once(db, app):
+    assert get_setting("site_name") == "Guildhall"
+    # Another process's write bumps the page cache's shared generation when it commits.
+    db.session.add(SiteSetting(key="site_name", value="Elsewhere"))
+    db.session.commit()
+    assert get_setting("site_name") == "Elsewhere"
