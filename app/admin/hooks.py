@@ -32,3 +32,10 @@ def profile_field_changed(field: Any, actor: Any, deleted: bool) -> None:
     if _is_person(actor):
         action = "directory_field.delete" if deleted else "directory_field.update"
         record_audit(actor, action, "directory_field", field.id, details={"label": field.label})
+
+
+@hookimpl
+def qa_settings_changed(changes: dict, actor: Any) -> None:
+    if _is_person(actor):
+        details = {key: {"from": old, "to": new} for key, (old, new) in changes.items()}
+        record_audit(actor, "qa_settings.update", "site", 0, details=details)

@@ -187,6 +187,12 @@ def chat_channel_members(scope_type: str, scope_id: int) -> list[int] | None:
 
 
 @hookspec
+def qa_settings_changed(changes: dict, actor: Any) -> None:
+    """An admin changed Q&A's points or thresholds: ``{key: (old, new)}`` (the admin
+    area logs it)."""
+
+
+@hookspec
 def question_asked(topic: Any, actor: Any, tags: list) -> None:
     """A question (a topic in a Q&A category) was asked with ``tags`` (``QATag`` rows)."""
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.core.errors import Invalid
 from app.core.permissions import require
 from app.extensions import db
+from app.plugins import fire
 from app.qa.models import QASetting
 
 # (key, label, default). Points for penalties are stored negative.
@@ -61,6 +62,7 @@ def update_settings(actor: Any, values: dict[str, Any]) -> dict[str, int]:
         if abs(number) > LIMIT or (key.startswith("threshold_") and number < 0):
             raise Invalid(f"{LABELS[key]}: enter a number between 0 and {LIMIT:,}.", field=key)
         cleaned[key] = number
+    before = all_settings()
     for key, number in cleaned.items():
         stored = db.session.get(QASetting, key)
         if stored is None:
@@ -68,4 +70,7 @@ def update_settings(actor: Any, values: dict[str, Any]) -> dict[str, int]:
         else:
             stored.value = number
     db.session.flush()
+    changes = {key: (before[key], number) for key, number in cleaned.items() if before[key] != number}
+    if changes:
+        fire("qa_settings_changed", changes=changes, actor=actor)
     return all_settings()

@@ -61,3 +61,16 @@ def test_adding_a_directory_field_is_audited(db, login_as, admin):
     ((action, target_type, _),) = entries(db)
     assert (action, target_type) == ("directory_field.update", "directory_field")
     assert "Profile field “Certifications”" in client.get("/admin/audit").get_data(as_text=True)
+
+
+def test_changing_qa_settings_is_audited_with_old_and_new_values(db, login_as, admin):
+    from app.qa.settings import DEFAULTS
+
+    form = {key: str(value) for key, value in DEFAULTS.items()} | {"threshold_downvote": "20"}
+    assert login_as(admin).post("/qa/admin/settings", data=form).status_code == 302
+    entry = db.session.scalar(sa.select(AuditEntry))
+    assert entry.action == "qa_settings.update"
+    assert entry.details == {"threshold_downvote": {"from": 15, "to": 20}}
+    # Saving the same values again changes nothing and logs nothing.
+    login_as(admin).post("/qa/admin/settings", data=form)
+    assert len(entries(db)) == 1
