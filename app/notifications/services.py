@@ -22,6 +22,7 @@ from app.core.errors import NotFound
 from app.core.pagination import PageLinks
 from app.core.permissions import can, require
 from app.core.sanitize import plain_text
+from app.core.settings import get_setting
 from app.extensions import db
 from app.forums.models import Post, Topic
 from app.notifications.models import KINDS, Notification, NotificationPreference
@@ -48,12 +49,12 @@ _PENDING_MAIL_KEY = "guildhall_notification_mail"
 
 
 def preferences_for(user: Any) -> NotificationPreference:
-    """The user's preferences; defaults (not yet stored) when they never changed them."""
+    """The user's preferences; when they never changed them, the site's defaults (the
+    ``notification_defaults`` setting an admin chooses), not stored, so a member who
+    never chose follows a later change of the defaults."""
     prefs = db.session.get(NotificationPreference, user.id)
     if prefs is None:
-        prefs = NotificationPreference(
-            user_id=user.id, email_replies=True, email_mentions=True, notify_likes=True, notify_watching=True
-        )
+        prefs = NotificationPreference(user_id=user.id, **get_setting("notification_defaults"))
     return prefs
 
 
@@ -62,7 +63,7 @@ def update_preferences(actor: Any, **values: bool) -> NotificationPreference:
     require(actor, "notifications.view")
     prefs = db.session.get(NotificationPreference, actor.id)
     if prefs is None:
-        prefs = NotificationPreference(user_id=actor.id)
+        prefs = NotificationPreference(user_id=actor.id, **get_setting("notification_defaults"))
         db.session.add(prefs)
     for name in ("email_replies", "email_mentions", "notify_likes", "notify_watching"):
         if name in values:

@@ -36,3 +36,22 @@ def test_an_organization_admin_is_not_a_site_admin(db, login_as, path):
     org_admin = make_user(username="orgboss", organization=own, is_org_admin=True)
     db.session.commit()
     assert login_as(org_admin).get(path.format(other=other.id)).status_code == 403
+
+
+def test_default_notification_preferences_apply_to_members_who_never_chose(db, admin, member):
+    from app.core.settings import update_settings
+    from app.notifications.services import preferences_for, update_preferences
+
+    defaults = {
+        "email_replies": False,
+        "email_mentions": True,
+        "notify_likes": False,
+        "notify_watching": True,
+    }
+    update_settings(admin, {"notification_defaults": defaults})
+    db.session.commit()
+    prefs = preferences_for(member)
+    assert (prefs.email_replies, prefs.email_mentions, prefs.notify_likes) == (False, True, False)
+    # Changing one preference stores the rest as the defaults were.
+    stored = update_preferences(member, notify_likes=True)
+    assert (stored.email_replies, stored.notify_likes, stored.notify_watching) == (False, True, True)
