@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from app.accounts import services as accounts
 from app.accounts import sessions
 from app.accounts.models import Organization, User, UserSession
+from app.chat.models import ChatMessage
 from app.core.db import utcnow
+from app.directory.models import ProfileFieldValue
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import PageLinks
 from app.core.permissions import ROLES, require
@@ -224,8 +226,9 @@ def sign_out_everywhere(actor: Any, user: User) -> int:
 
 def export_user_data(actor: Any, user: User) -> dict:
     """The member's own data as one JSON document, for a data-subject access request:
-    account and profile fields, their organization, topics and posts (with bodies),
-    notification preferences and what the audit log holds about them. Secrets (password
+    account and profile fields (custom directory fields too), their organization,
+    topics, posts and chat messages (with bodies) and what the audit log holds about
+    them. Secrets (password
     hash, session token) are never included. The export itself is audited."""
     require(actor, "admin.export_user")
 
@@ -273,6 +276,18 @@ def export_user_data(actor: Any, user: User) -> dict:
         "audit_entries": [
             {"action": e.action, "reason": e.reason, "created_at": stamp(e.created_at)} for e in audit
         ],
+        "chat_messages": [
+            {"id": m.id, "channel_id": m.channel_id, "body": m.body, "created_at": stamp(m.created_at)}
+            for m in db.session.scalars(
+                sa.select(ChatMessage)
+                .where(ChatMessage.author_id == user.id, ChatMessage.deleted_at.is_(None))
+                .order_by(ChatMessage.id)
+            )
+        ],
+        "profile_fields": {
+            value.field.key: value.value
+            for value in db.session.scalars(sa.select(ProfileFieldValue).where(ProfileFieldValue.user_id == user.id))
+        },
         "sessions": sessions.count_sessions(user),
         "exported_at": stamp(utcnow()),
     }

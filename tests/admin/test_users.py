@@ -177,6 +177,7 @@ def test_the_export_is_the_members_data_as_json_without_secrets(db, login_as, ad
     assert document["account"]["email"] == member.email
     assert [t["title"] for t in document["topics"]] == ["My topic"]
     assert any(p["body"] == "Hello there" for p in document["posts"])
+    assert document["chat_messages"] == [] and document["profile_fields"] == {}
     text = response.get_data(as_text=True)
     assert member.password_hash not in text and member.session_token not in text
     assert audit_actions(db, member) == ["user.export"]
