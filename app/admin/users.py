@@ -15,10 +15,10 @@ from app.accounts import sessions
 from app.accounts.models import Organization, User, UserSession
 from app.chat.models import ChatMessage
 from app.core.db import utcnow
-from app.directory.models import ProfileFieldValue
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import PageLinks
 from app.core.permissions import ROLES, require
+from app.directory.models import ProfileFieldValue
 from app.extensions import db
 from app.forums.models import Post, Topic
 from app.moderation import services as moderation
@@ -286,7 +286,9 @@ def export_user_data(actor: Any, user: User) -> dict:
         ],
         "profile_fields": {
             value.field.key: value.value
-            for value in db.session.scalars(sa.select(ProfileFieldValue).where(ProfileFieldValue.user_id == user.id))
+            for value in db.session.scalars(
+                sa.select(ProfileFieldValue).where(ProfileFieldValue.user_id == user.id)
+            )
         },
         "sessions": sessions.count_sessions(user),
         "exported_at": stamp(utcnow()),
