@@ -11,50 +11,11 @@ PostgreSQL is ``tests/services/test_postgres_pool.py``.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.forums import services as forums
 from app.search.models import SearchPending
-
-
-class ConnectionWatch:
-    """The most connections any one thread held at once while the watch was on."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self.lock = threading.Lock()
-        # Connections checked out before the watch started belong to this thread: the
-        # tests run single-threaded up to here.
-        self.held: Counter[int] = Counter({threading.get_ident(): engine.pool.checkedout()})
-        self.most = self.held[threading.get_ident()]
-
-    def _checkout(self, *args: object) -> None:
-        with self.lock:
-            thread = threading.get_ident()
-            self.held[thread] += 1
-            self.most = max(self.most, self.held[thread])
-
-    def _checkin(self, *args: object) -> None:
-        with self.lock:
-            self.held[threading.get_ident()] -= 1
-
-
-@contextmanager
-def watching(engine: sa.Engine) -> Iterator[ConnectionWatch]:
-    watch = ConnectionWatch(engine)
-    event.listen(engine, "checkout", watch._checkout)
-    event.listen(engine, "checkin", watch._checkin)
-    try:
-        yield watch
-    finally:
-        event.remove(engine, "checkout", watch._checkout)
-        event.remove(engine, "checkin", watch._checkin)
+from tests.pool import watching
 
 
 def pending_count(db) -> int:
