@@ -228,3 +228,26 @@ def test_a_member_cannot_open_or_post_the_silence_page(db, login_as, member):
     assert response.status_code == 403
     db.session.expire_all()
     assert not other.is_silenced
+
+
+def test_a_silenced_member_sending_over_the_chat_socket_gets_an_error_event_with_the_reason(
+    db, app, moderator, member
+):
+    from app.extensions import socketio
+    from tests.chat.conftest import NS, signed_in_http
+
+    channel = make_channel(members=(member,))
+    silenced(member, moderator)
+    db.session.commit()
+    client = socketio.test_client(app, namespace=NS, flask_test_client=signed_in_http(app, member))
+    try:
+        assert client.is_connected(NS)  # silenced, not suspended: still connected, still reads
+        ack = client.emit(
+            "send", {"channel_id": channel.id, "body": "hi", "client_id": "s-1"}, namespace=NS, callback=True
+        )
+        [event] = [e["args"][0] for e in client.get_received(NS) if e["name"] == "error"]
+    finally:
+        client.disconnect(NS)
+    assert "you can read, but not post" in ack["error"]
+    assert event["event"] == "send" and "Cooling off" in event["error"]
+    assert db.session.scalar(sa.select(sa.func.count(ChatMessage.id))) == 0
