@@ -32,7 +32,13 @@
     function fit() {
       var wasOpen = panel.classList.contains("is-open");
       bar.classList.remove("nav-collapsed");
-      var overflows = bar.scrollWidth > bar.clientWidth + 1;
+      // Overflow = a row item ends past the bar's content edge (not scrollWidth, which
+      // would also count an open menu's absolutely positioned list).
+      var style = window.getComputedStyle(bar);
+      var edge = bar.getBoundingClientRect().right - parseFloat(style.paddingRight) + 1;
+      var overflows = Array.prototype.some.call(bar.children, function (child) {
+        return child.getClientRects().length > 0 && child.getBoundingClientRect().right > edge;
+      });
       bar.classList.toggle("nav-collapsed", overflows);
       if (!overflows) {
         setOpen(false);

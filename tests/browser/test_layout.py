@@ -111,7 +111,8 @@ HEADER_ROW_JS = """() => {
     .filter(el => !el.closest('details:not([open]) > :not(summary)'));
   const off = items.filter(el => { const r = el.getBoundingClientRect(); return r.top > middle || r.bottom < middle; })
     .map(el => (el.textContent || el.getAttribute('aria-label') || el.name || el.tagName).trim().slice(0, 30));
-  return {offRow: off, count: items.length, headerHeight: header.getBoundingClientRect().height};
+  return {offRow: off, count: items.length, headerHeight: header.getBoundingClientRect().height,
+          folded: !!header.querySelector('.nav-collapsed')};
 }"""
 
 
@@ -259,6 +260,8 @@ def test_no_page_scrolls_sideways_and_the_desktop_header_fits_one_row(site: Site
             header = page.evaluate(HEADER_ROW_JS)
             if header["offRow"]:
                 problems.append(f"1280px header wraps: {header['offRow']} off the first row")
+            if header["folded"]:
+                problems.append("1280px header folds its links behind Menu: they should fit a desktop")
     assert not problems, "\n".join(problems)
 
 
