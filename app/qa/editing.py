@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.errors import Conflict, NotFound, PermissionDenied
-from app.core.permissions import can, is_active_member, require
+from app.core.permissions import can, is_silenced, may_write, require, silenced_message
 from app.forums import services as forums
 from app.forums.models import Post, PostRevision
 from app.qa import reputation
@@ -24,7 +24,7 @@ def may_edit(actor: Any, post: Post) -> bool:
     if can(actor, "post.edit", post):
         return True
     return (
-        is_active_member(actor)
+        may_write(actor)
         and can(actor, "post.view", post)
         and post.deleted_at is None
         and not post.hidden
@@ -43,6 +43,8 @@ def edit_qa_post(actor: Any, post: Post, body: str, title: str | None = None) ->
         return forums.edit_post(actor, post, body, title=title)
     if post.deleted_at is not None:
         raise Conflict("A deleted post cannot be edited.")
+    if is_silenced(actor):
+        raise PermissionDenied(silenced_message(actor))
     if not may_edit(actor, post):
         raise PermissionDenied(
             f"Editing other people's posts needs {setting('threshold_edit_others')} reputation."

@@ -251,3 +251,20 @@ def test_a_silenced_member_sending_over_the_chat_socket_gets_an_error_event_with
     assert "you can read, but not post" in ack["error"]
     assert event["event"] == "send" and "Cooling off" in event["error"]
     assert db.session.scalar(sa.select(sa.func.count(ChatMessage.id))) == 0
+
+
+def test_a_silenced_member_with_editing_reputation_cannot_edit_others_answers(db, moderator, member):
+    from app.qa import editing
+    from app.qa.settings import setting
+    from tests.qa.conftest import grant_reputation
+
+    category = make_qa_category()
+    question = questions.ask_question(make_user(), category, "How do I set up SSO?", "Details.", "sso")
+    answer = questions.answer_question(make_user(), question, "Use the admin console.")
+    grant_reputation(member, setting("threshold_edit_others") + 10)
+    assert editing.may_edit(member, answer)  # the reputation privilege, before the silence
+    silenced(member, moderator)
+    assert not editing.may_edit(member, answer)
+    with pytest.raises(PermissionDenied) as excinfo:
+        editing.edit_qa_post(member, answer, "Rewritten by a silenced member.")
+    assert_silenced_error(excinfo)
