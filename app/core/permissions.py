@@ -388,7 +388,7 @@ def _post_comment(actor: Any, post: Any) -> bool:
 
 
 RULES["post.comment"] = _post_comment
-SILENCEABLE_ACTIONS = ("topic.create", "topic.reply", "post.comment", "chat.post")
+SILENCEABLE_ACTIONS = ("topic.create", "topic.reply", "post.comment", "chat.post", "chat.message.edit")
 _UNSILENCED_RULES: dict[str, Callable[[Any, Any], bool]] = {
     action: RULES[action] for action in SILENCEABLE_ACTIONS
 }

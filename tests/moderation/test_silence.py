@@ -268,3 +268,14 @@ def test_a_silenced_member_with_editing_reputation_cannot_edit_others_answers(db
     with pytest.raises(PermissionDenied) as excinfo:
         editing.edit_qa_post(member, answer, "Rewritten by a silenced member.")
     assert_silenced_error(excinfo)
+
+
+def test_a_silenced_member_cannot_edit_their_chat_messages(db, moderator, member):
+    from app.chat.messages import edit_message
+
+    channel = make_channel(members=(member,))
+    message, _ = post_message(member, channel, "before the silence")
+    silenced(member, moderator)
+    with pytest.raises(PermissionDenied) as excinfo:
+        edit_message(member, message, "after the silence")
+    assert_silenced_error(excinfo)
