@@ -1,4 +1,4 @@
-"""Core hook implementations of the moderation feature (nav items, event listeners)."""
+"""Core hook implementations of the moderation feature (nav items, the staff box on profiles)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def test_a_moderator_suspends_a_member_from_a_flagged_post_in_the_queue_and_the_
     page.goto(live_server(f"/t/{seeded['topic_id']}"))
     menu = page.locator("#post-3 details.post-menu")
     menu.locator("summary").click()
-    expect(menu.get_by_role("button", name="Hide")).to_be_visible()
+    expect(menu.get_by_role("link", name="Hide")).to_be_visible()
     expect(menu.get_by_role("link", name="Delete")).to_be_visible()
 
     # The queue shows the post in context, the reason and the author's record.
