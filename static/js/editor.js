@@ -170,9 +170,10 @@
     this.timer = null;
     field.setAttribute("aria-autocomplete", "list");
     field.setAttribute("aria-controls", id);
-    field.setAttribute("aria-expanded", "false");
     field.setAttribute("aria-haspopup", "listbox");
-    if (field.tagName === "INPUT") { field.setAttribute("role", "combobox"); }
+    // aria-expanded belongs to a combobox; a textarea may not take that role (axe:
+    // aria-allowed-attr), so there the listbox's own visibility tells the state.
+    if (field.tagName === "INPUT") { field.setAttribute("role", "combobox"); field.setAttribute("aria-expanded", "false"); }
     field.parentNode.insertBefore(this.list, field.nextSibling);
     field.addEventListener("input", function () { self.lookUp(); });
     field.addEventListener("keydown", function (event) { self.onKey(event); });
@@ -211,7 +212,7 @@
       self.list.appendChild(option);
     });
     this.list.hidden = false;
-    this.field.setAttribute("aria-expanded", "true");
+    if (this.field.getAttribute("role") === "combobox") { this.field.setAttribute("aria-expanded", "true"); }
     this.move(0);
   };
 
@@ -227,10 +228,10 @@
 
   Combobox.prototype.close = function () {
     this.list.hidden = true;
+    if (this.field.getAttribute("role") === "combobox") { this.field.setAttribute("aria-expanded", "false"); }
     this.list.textContent = "";
     this.items = [];
     this.active = -1;
-    this.field.setAttribute("aria-expanded", "false");
     this.field.removeAttribute("aria-activedescendant");
   };
 
