@@ -90,6 +90,13 @@ class OrganizationForm(FlaskForm):
         ],
     )
     description = TextAreaField("Description (Markdown)", validators=[Optional(), Length(max=20_000)])
+    email_domains = StringField("Staff email domains", validators=[Optional(), Length(max=2000)])
+
+
+class JoinRequestForm(FlaskForm):
+    note = TextAreaField(
+        "A note for the organization's admins (optional)", validators=[Optional(), Length(max=1000)]
+    )
 
 
 class InviteForm(FlaskForm):

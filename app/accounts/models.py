@@ -56,6 +56,9 @@ class Organization(TimestampMixin, db.Model):
     # The organization's id in the partner team's CRM (set in the admin area), so
     # exports and the insights plug-in can be joined with partner performance data.
     crm_id: Mapped[str | None] = mapped_column(sa.String(100))
+    # Email domains of the organization's staff: a new member at one of them is offered
+    # this organization to ask to join (never joined automatically: an admin approves).
+    email_domains: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
 
     members: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.display_name")
 
@@ -222,3 +225,33 @@ class OrganizationInvite(db.Model):
 
     organization: Mapped[Organization] = relationship()
     invited_by: Mapped[User | None] = relationship()
+
+
+JOIN_PENDING = "pending"
+JOIN_APPROVED = "approved"
+JOIN_DECLINED = "declined"
+
+
+class OrganizationJoinRequest(db.Model):
+    """A member's request to join an organization, decided by its admins.
+
+    Why not an invitation: a new employee often knows nobody who could invite them,
+    so they ask and the organization's admins (or site admins) approve or decline.
+    """
+
+    __tablename__ = "organization_join_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, default=JOIN_PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    organization: Mapped[Organization] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

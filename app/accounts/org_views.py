@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts import organizations as org_services
-from app.accounts.forms import ConfirmActionForm, InviteForm, OrganizationForm
+from app.accounts.forms import ConfirmActionForm, InviteForm, JoinRequestForm, OrganizationForm
 from app.accounts.models import PARTNER_TYPE_LABELS
 from app.accounts.views import actor, bp
 from app.core.errors import DomainError
 from app.core.permissions import can
 from app.extensions import db
-from app.web import form_error, form_status
+from app.web import form_error, form_status, safe_next_url
 
 
 def _org_values(form: OrganizationForm) -> dict:
@@ -25,6 +25,7 @@ def _org_values(form: OrganizationForm) -> dict:
         "industries": form.industries.data or "",
         "website": form.website.data or None,
         "description": form.description.data or "",
+        "email_domains": form.email_domains.data or "",
     }
 
 
@@ -58,12 +59,17 @@ def new_organization():
 @bp.get("/o/<slug>")
 def organization(slug: str):
     org = org_services.get_organization(slug)
+    viewer = actor()
+    can_manage = can(viewer, "org.manage", org)
     return render_template(
         "orgs/show.html",
         org=org,
         website=org_services.safe_website(org.website),
         partner_type_label=PARTNER_TYPE_LABELS.get(org.partner_type, org.partner_type),
-        can_manage=can(actor(), "org.manage", org),
+        can_manage=can_manage,
+        pending_count=len(org_services.pending_join_requests(viewer, org)) if can_manage else 0,
+        may_join=org_services.may_request_to_join(viewer),
+        my_request=org_services.pending_request_of(viewer),
     )
 
 
@@ -75,7 +81,7 @@ def edit_organization(slug: str):
         abort(403)
     form = OrganizationForm(obj=None if request.method == "POST" else org)
     if request.method == "GET":
-        for name in ("regions", "specialisms", "industries"):
+        for name in ("regions", "specialisms", "industries", "email_domains"):
             getattr(form, name).data = ", ".join(getattr(org, name) or [])
         form.website.data = org.website or ""
     if form.validate_on_submit():
@@ -135,3 +141,73 @@ def accept_invite(token: str):
             "orgs/accept.html", form=form, invite=invitation, token=token, problem="Sign in first."
         ), 403
     return render_template("orgs/accept.html", form=form, invite=invitation, token=token, problem=problem)
+
+
+# --- join requests -----------------------------------------------------------------------
+
+
+@bp.route("/o/<slug>/join", methods=["GET", "POST"])
+@login_required
+def request_to_join(slug: str):
+    """Ask the organization's admins to let me join (an optional note helps them)."""
+    org = org_services.get_organization(slug)
+    form = JoinRequestForm()
+    pending = org_services.pending_request_of(actor())
+    if form.validate_on_submit():
+        try:
+            org_services.request_to_join(actor(), org, form.note.data or "")
+            db.session.commit()
+        except DomainError as error:
+            form_error(form, error, reraise_access=False)
+        else:
+            flash(f"We have asked the admins of {org.name}; you will be notified of their answer.", "success")
+            return redirect(url_for("accounts.organization", slug=org.slug))
+    return render_template("orgs/join.html", form=form, org=org, pending=pending), form_status()
+
+
+@bp.post("/join-requests/<int:request_id>/withdraw")
+@login_required
+def withdraw_join_request(request_id: int):
+    pending = org_services.pending_request_of(actor())
+    if pending is None or pending.id != request_id or not ConfirmActionForm().validate_on_submit():
+        abort(404)
+    org_services.withdraw_join_request(actor(), pending)
+    db.session.commit()
+    flash("Your request has been withdrawn.", "info")
+    return redirect(url_for("accounts.welcome"))
+
+
+@bp.get("/o/<slug>/requests")
+@login_required
+def join_requests(slug: str):
+    org = org_services.get_organization(slug)
+    requests = org_services.pending_join_requests(actor(), org)
+    return render_template(
+        "orgs/requests.html", org=org, join_requests=requests, action_form=ConfirmActionForm()
+    )
+
+
+@bp.post("/o/<slug>/requests/<int:request_id>")
+@login_required
+def decide_join_request(slug: str, request_id: int):
+    """Approve or decline; back to where the admin came from (this page or /admin)."""
+    org = org_services.get_organization(slug)
+    join_request = org_services.get_join_request(actor(), org, request_id)
+    back = safe_next_url(request.form.get("next"), url_for("accounts.join_requests", slug=org.slug))
+    if not ConfirmActionForm().validate_on_submit():
+        flash("The form has expired; try again.", "error")
+        return redirect(back)
+    approve = request.form.get("decision") == "approve"
+    name = join_request.user.display_name
+    try:
+        org_services.decide_join_request(actor(), join_request, approve)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        if approve:
+            flash(f"{name} has joined {org.name}.", "success")
+        else:
+            flash(f"You declined {name}'s request.", "info")
+    return redirect(back)

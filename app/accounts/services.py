@@ -461,6 +461,13 @@ def set_role(actor: Any, user: User, role: str, reason: str = "") -> User:
     return user
 
 
+def record_audit(
+    actor: Any, action: str, target_type: str, target_id: int, reason: str = "", details: dict | None = None
+) -> None:
+    """Log an accounts action (role change, join-request decision) in the audit log."""
+    _audit(actor, action, target_type, target_id, reason, details or {})
+
+
 def _audit(actor: Any, action: str, target_type: str, target_id: int, reason: str, details: dict) -> None:
     try:
         from app.moderation import services as moderation_services

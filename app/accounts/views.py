@@ -416,4 +416,4 @@ def edit_profile():
     ), form_status()
 
 
-from app.accounts import org_views  # noqa: E402,F401 - registers the organization routes on ``bp``
+from app.accounts import org_views, welcome  # noqa: E402,F401 - register their routes on ``bp``

@@ -18,7 +18,17 @@ from app.extensions import db
 from app.moderation.services import record_audit
 
 CRM_ID_MAX = 100
-FIELDS = ("name", "partner_type", "tier", "regions", "specialisms", "industries", "website", "description")
+FIELDS = (
+    "name",
+    "partner_type",
+    "tier",
+    "regions",
+    "specialisms",
+    "industries",
+    "website",
+    "description",
+    "email_domains",
+)
 
 
 @dataclass

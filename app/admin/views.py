@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from app.accounts import organizations as orgs
 from app.accounts.forms import RoleForm
 from app.admin import audit, dashboard, system, users
 from app.admin import organizations as admin_orgs
@@ -249,6 +250,7 @@ def organization_edit(org_id: int):
             regions=", ".join(org.regions or []),
             specialisms=", ".join(org.specialisms or []),
             industries=", ".join(org.industries or []),
+            email_domains=", ".join(org.email_domains or []),
         )
     else:
         form = AdminOrganizationForm()
@@ -267,6 +269,7 @@ def organization_edit(org_id: int):
             form=form,
             org=org,
             members=admin_orgs.members_of(_actor(), org),
+            join_requests=orgs.pending_join_requests(_actor(), org),
             action_form=CsrfForm(),
         ),
         form_status(),

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.extensions import db
 from app.forums.models import CategoryWatch, TopicWatch
-from app.notifications.links import post_url, topic_url
+from app.notifications.links import join_requests_url, organization_url, post_url, topic_url
 from app.notifications.services import notify, preferences_for, queue_email
 from app.plugins import hookimpl
 
@@ -117,3 +117,22 @@ def topic_moderated(topic: Any, actor: Any, action: str, reason: str) -> None:
     if reason:
         message += f": {reason}"
     notify(topic.author, "moderation", message, topic_url(topic), actor=actor)
+
+
+@hookimpl
+def organization_join_request_changed(join_request: Any, actor: Any, kind: str) -> None:
+    """A request to join an organization goes to its admins; their answer goes back."""
+    org = join_request.organization
+    if kind == "requested":
+        admins = db.session.scalars(
+            sa.select(User).where(User.organization_id == org.id, User.is_org_admin.is_(True))
+        ).all()
+        if not admins:  # nobody in the organization can answer: the site's admins do
+            admins = db.session.scalars(sa.select(User).where(User.role == "admin")).all()
+        url = join_requests_url(org)
+        for admin in admins:
+            notify(admin, "organization", f"{_name(actor)} asked to join {org.name}", url, actor=actor)
+        return
+    verb = "approved" if kind == "approved" else "declined"
+    url = organization_url(org)
+    notify(join_request.user, "organization", f"Your request to join {org.name} was {verb}", url, actor=actor)

@@ -31,3 +31,11 @@ def topic_url(topic: Any) -> str:
 
 def profile_url(user: Any) -> str:
     return _url("accounts.profile", f"/u/{user.username}", username=user.username)
+
+
+def organization_url(org: Any) -> str:
+    return _url("accounts.organization", f"/o/{org.slug}", slug=org.slug)
+
+
+def join_requests_url(org: Any) -> str:
+    return _url("accounts.join_requests", f"/o/{org.slug}/requests", slug=org.slug)

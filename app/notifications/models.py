@@ -26,6 +26,7 @@ KINDS = (
     "tag",
     "connection",
     "referral",
+    "organization",
 )
 
 

@@ -107,6 +107,12 @@ def organization_created(organization: Any, actor: Any) -> None:
 
 
 @hookspec
+def organization_join_request_changed(join_request: Any, actor: Any, kind: str) -> None:
+    """A member asked to join an organization (``kind`` "requested"), or an admin
+    "approved" or "declined" the request: notifications tell the other side."""
+
+
+@hookspec
 def topic_created(topic: Any, actor: Any) -> None:
     """A topic and its first post were created."""
 
