@@ -21,9 +21,11 @@ from app.extensions import db
 
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_ACCENT = "#3a5ccc"
-# The page backgrounds the accent is read against (Pico's light and dark defaults).
-LIGHT_BACKGROUND = (255, 255, 255)
-DARK_BACKGROUND = (19, 23, 31)
+# The surfaces links are read against: the greyest light one (the header, Pico's
+# cards) and the lightest dark one (cards, the header in dark mode), so a link that
+# passes there passes on every background, page included.
+LIGHT_BACKGROUND = (241, 243, 246)
+DARK_BACKGROUND = (36, 42, 54)
 # WCAG AA for body-size text.
 TEXT_CONTRAST = 4.5
 

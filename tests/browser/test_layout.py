@@ -309,3 +309,42 @@ def test_chat_fills_the_viewport_and_the_new_channel_form_folds_after_use(site: 
     page.locator("#new-channel-form button[type=submit]").click()
     expect(page.locator("#chat-room-name")).to_have_text("# Launch room")
     expect(drawer).not_to_have_attribute("open", "")
+
+
+FOCUS_JS = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {tag: el.tagName.toLowerCase(), cls: String(el.className || ''), text: (el.textContent || el.name || '').trim().slice(0, 30),
+          outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+}"""
+
+
+@pytest.mark.parametrize("name", ["latest", "question", "directory"])
+def test_every_control_reached_by_tab_shows_a_solid_focus_ring(site: Site, name: str):
+    page = _open(site, "member", name, DESKTOP)
+    page.locator("body").click(position={"x": 1, "y": 1})
+    seen, missing = 0, []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_JS)
+        if focused["tag"] == "body":
+            break
+        seen += 1
+        if focused["outline"] in ("none", "hidden") or focused["width"] < 2:
+            missing.append(focused)
+    assert seen >= 10, f"only {seen} controls reached by Tab"
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", ["latest", "question", "chat", "search", "directory", "referrals"])
+def test_dark_mode_follows_the_system_and_axe_finds_no_serious_violation(site: Site, name: str):
+    page = site.pages["member"]
+    page.emulate_media(color_scheme="dark")
+    try:
+        page = _open(site, "member", name, DESKTOP)
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        channels = [int(part) for part in background[background.index("(") + 1 : -1].split(",")[:3]]
+        assert sum(channels) < 150, f"dark mode background is {background}"
+        assert not _axe(page), json.dumps(_axe(page), indent=1)
+    finally:
+        page.emulate_media(color_scheme="light")
