@@ -80,8 +80,8 @@ class Config:
     # retries it on limited requests, pausing 1, 2, 4 … up to 32 seconds between tries).
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
-    # A Redis host that does not answer must cost one short wait, not a request's worth.
-    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # A Redis host that does not answer costs a short wait, not the OS connect timeout.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "20 per minute")
     # Confirmation and password-reset emails a visitor can ask for: per client address,

@@ -43,7 +43,7 @@ SID_TTL = 24 * 60 * 60
 # pause, not one per event (each could wait for a connect timeout).
 RETRY_SECONDS = 5.0
 # A Redis host that does not answer costs one short wait.
-REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 log = logging.getLogger("guildhall.chat")
 
 

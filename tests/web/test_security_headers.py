@@ -96,7 +96,7 @@ def test_run_server_sends_no_werkzeug_or_python_version_banner(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        assert wait_for(lambda: healthy(base), timeout=30), "run-server did not start"
+        assert wait_for(lambda: healthy(base), timeout=90), "run-server did not start"
         for path in ("/healthz", "/socket.io/?EIO=4&transport=polling"):
             with urllib.request.urlopen(base + path, timeout=10) as response:
                 assert response.headers["Server"] == "Guildhall"
@@ -129,7 +129,7 @@ def test_gunicorn_names_no_version_in_its_server_header(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        assert wait_for(lambda: healthy(base), timeout=30), "gunicorn did not start"
+        assert wait_for(lambda: healthy(base), timeout=90), "gunicorn did not start"
         with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
             assert response.headers["Server"] == "gunicorn"
             assert response.headers["X-Frame-Options"] == "DENY"
