@@ -79,6 +79,7 @@ def test_a_moderator_suspends_a_member_from_a_flagged_post_in_the_queue_and_the_
     menu.locator("summary").click()
     expect(menu.get_by_role("link", name="Hide")).to_be_visible()
     expect(menu.get_by_role("link", name="Delete")).to_be_visible()
+    _fits(page, "topic-post-menu-open")
 
     # The queue shows the post in context, the reason and the author's record.
     page.goto(live_server("/mod/queue"))
