@@ -348,3 +348,31 @@ def test_dark_mode_follows_the_system_and_axe_finds_no_serious_violation(site: S
         assert not _axe(page), json.dumps(_axe(page), indent=1)
     finally:
         page.emulate_media(color_scheme="light")
+
+
+def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has focus: the control is on the keyboard path."""
+    page.locator("body").click(position={"x": 1, "y": 1})
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reachable with Tab")
+
+
+def test_voting_and_chatting_work_from_the_keyboard(site: Site):
+    page = _open(site, "member", "question", DESKTOP)
+    column = page.locator(".qa-vote-column:has(.qa-up)").first
+    score = int(column.locator(".qa-score").inner_text())
+    up = column.locator(".qa-up")
+    pressed = up.get_attribute("aria-pressed") == "true"
+    post_id = column.locator("xpath=ancestor::article").get_attribute("data-post-id")
+    _tab_to(page, f"article[data-post-id='{post_id}'] .qa-up")
+    page.keyboard.press("Enter")
+    expect(column.locator(".qa-score")).to_have_text(str(score - 1 if pressed else score + 1))
+
+    page = _open(site, "member", "chat", DESKTOP)
+    _tab_to(page, "#chat-input")
+    page.keyboard.type("Sent without a mouse")
+    page.keyboard.press("Enter")
+    expect(page.locator("#chat-messages li").last).to_contain_text("Sent without a mouse")
