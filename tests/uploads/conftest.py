@@ -37,7 +37,7 @@ def member(db):
 
 @pytest.fixture
 def other_member(db):
-    user = make_user(username="otto", display_name="Otto Berg")
+    user = make_user(username="otto", display_name="Otto Berg", organization=make_org(name="Berg IT"))
     db.session.commit()
     return user
 
