@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app import health, web_inputs
 from app.core import pagecache
-from app.core.errors import DomainError, NotFound, PermissionDenied
+from app.core.errors import DomainError, NotFound, PermissionDenied, SignInRequired
 from app.extensions import db, login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -194,6 +194,8 @@ def init_app(app: Flask) -> None:
     def handle_domain_error(error: DomainError):
         # A service error means nothing of this request may be written.
         rollback_quietly()
+        if isinstance(error, SignInRequired):
+            return unauthorized()
         if wants_json():
             return jsonify(error=error.message, field=error.field), error.status_code
         return error_response(error.status_code, error.message)

@@ -42,7 +42,8 @@ def organizations():
 @login_required
 def new_organization():
     if not can(actor(), "org.create"):
-        abort(403)
+        # The site setting keeps creation to administrators: say so and offer a way on.
+        return render_template("orgs/creation_closed.html"), 403
     form = OrganizationForm()
     if form.validate_on_submit():
         try:

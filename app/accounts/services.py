@@ -19,9 +19,10 @@ from app.accounts.confusables import normalize_display_name, skeleton
 from app.accounts.models import Organization, User
 from app.accounts.passwords import hash_password, verify_password, verify_unknown_account_password
 from app.core.db import utcnow
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import ROLES, require
 from app.core.sanitize import render_markdown
+from app.core.settings import get_setting
 from app.extensions import db
 from app.notifications.mail import send_email
 from app.plugins import fire
@@ -220,6 +221,21 @@ def create_user(
     return user
 
 
+def registration_refusal(email: str | None = None) -> str | None:
+    """Why the site's registration setting refuses a self-service sign-up (``None``
+    when it is allowed). Without an address, only invitation-only mode refuses:
+    the page then says so before anyone types anything."""
+    mode = get_setting("registration_mode")
+    if mode == "invitation":
+        return "Registration is by invitation only. Ask your organization's admin to invite you."
+    if mode == "domains" and email is not None:
+        domains = get_setting("registration_domains") or []
+        if email.rpartition("@")[2].strip().lower() not in domains:
+            listed = ", ".join(domains) or "none yet"
+            return f"Registration is open to addresses at these domains only: {listed}."
+    return None
+
+
 def register_user(email: str, display_name: str, password: str, confirm: str | None = None) -> User:
     """Self-service sign-up: an unconfirmed member plus a confirmation email.
 
@@ -228,6 +244,9 @@ def register_user(email: str, display_name: str, password: str, confirm: str | N
     """
     if confirm is not None and confirm != password:
         raise Invalid("The two passwords do not match.", field="confirm")
+    refusal = registration_refusal(email)
+    if refusal is not None:
+        raise PermissionDenied(refusal, field="email")
     user = create_user(email, display_name, password)
     send_confirmation(user)
     return user

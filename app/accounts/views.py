@@ -98,6 +98,12 @@ def register():
         except DomainError:
             invite = None
     form = RegisterForm()
+    closed = None if invite is not None else services.registration_refusal()
+    if closed is not None:
+        # Invitation only: say so plainly instead of a form that can only fail.
+        return render_template("accounts/register.html", form=form, invite=None, closed=closed), (
+            403 if request.method == "POST" else 200
+        )
     if request.method == "GET" and invite is not None:
         form.email.data = invite.email
     if form.validate_on_submit():

@@ -40,3 +40,11 @@ class Conflict(DomainError):
     """That conflicts with the current state."""
 
     status_code = 409
+
+
+class SignInRequired(DomainError):
+    """Sign in to see this."""
+
+    # A members-only space shown to a visitor: the boundary asks them to sign in
+    # (and sends them back afterwards) instead of answering "Not found".
+    status_code = 401

@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from app.core.errors import NotFound, PermissionDenied, SignInRequired
+
 ROLES = ("member", "mentor", "moderator", "admin")
 STAFF_ROLES = frozenset({"moderator", "admin"})
 
@@ -49,6 +51,37 @@ def may_write(actor: Any) -> bool:
     return is_active_member(actor) and not is_silenced(actor)
 
 
+# Where ``create_app`` puts the site-settings reader (app/core/settings.py registers
+# ``get_setting`` there): settings import this module for ``require``, so rules that
+# follow a setting read it through the app instead of importing settings.
+SETTING_READER_KEY = "guildhall_setting_reader"
+
+
+def site_setting(key: str, default: Any) -> Any:
+    """A site setting's value in effect, or ``default`` outside an app or before the
+    settings are wired (unit tests of bare rules)."""
+    if not has_app_context():
+        return default
+    reader = current_app.extensions.get(SETTING_READER_KEY)
+    return default if reader is None else reader(key)
+
+
+def is_partner_member(actor: Any) -> bool:
+    """Who may open members-only spaces, by the site's "partner member" setting:
+    every signed-in member, confirmed members, or confirmed members of an organization."""
+    if not is_authenticated(actor):
+        return False
+    if is_staff(actor):
+        return True
+    rule = site_setting("partner_member_rule", "confirmed_in_org")
+    if rule == "signed_in":
+        return True
+    confirmed = getattr(actor, "confirmed_at", None) is not None
+    if rule == "confirmed":
+        return confirmed
+    return confirmed and getattr(actor, "organization_id", None) is not None
+
+
 def policy_allows(policy: str | None, actor: Any) -> bool:
     """Evaluate a category access policy string for an actor."""
     policy = (policy or POLICY_EVERYONE).strip()
@@ -82,6 +115,10 @@ def _category_view(actor: Any, category: Any) -> bool:
     parent = getattr(category, "parent", None)
     if parent is not None and not _category_view(actor, parent):
         return False
+    if (category.view_policy or "").strip() == POLICY_MEMBERS:
+        # A members-only space: who counts as a member follows the site setting
+        # (posting policies named "members" stay "any signed-in member").
+        return is_partner_member(actor)
     return policy_allows(category.view_policy, actor)
 
 
@@ -157,6 +194,13 @@ def _admin_only(actor: Any, obj: Any = None) -> bool:
     return is_admin(actor)
 
 
+def _org_create(actor: Any, obj: Any = None) -> bool:
+    """Admins always; members too when the "organization creation" setting allows it."""
+    if is_admin(actor):
+        return True
+    return is_active_member(actor) and bool(site_setting("organization_creation", False))
+
+
 def _org_manage(actor: Any, org: Any) -> bool:
     if is_admin(actor):
         return True
@@ -197,7 +241,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "audit.view": _staff_only,
     "category.manage": _admin_only,
     "user.manage": _admin_only,
-    "org.create": _admin_only,
+    "org.create": _org_create,
     "org.manage": _org_manage,
     "user.edit": _user_edit,
     "notifications.view": _signed_in,
@@ -476,11 +520,41 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
     return allowed
 
 
-def require(actor: Any, action: str, obj: Any = None, *, hide: bool = False) -> None:
-    """Raise PermissionDenied (or NotFound when ``hide``: private things answer 404)."""
-    from app.core.errors import NotFound, PermissionDenied
+class _PartnerMember:
+    """A stand-in for "any partner member": asks whether signing in would let a
+    visitor see something, without naming any real account."""
 
+    id = None
+    role = "member"
+    is_authenticated = True
+    is_anonymous = False
+    is_suspended = False
+    is_silenced = False
+    is_staff = False
+    is_admin = False
+    is_org_admin = False
+    confirmed_at = True
+    organization_id = 0
+
+
+SIGN_IN_ACTIONS = frozenset({"category.view", "topic.view", "post.view"})
+
+
+def sign_in_would_allow(actor: Any, action: str, obj: Any = None) -> bool:
+    """A visitor refused a members-only space that any partner member may read: they
+    are asked to sign in. Staff-only and other private things stay hidden."""
+    if is_authenticated(actor) or action not in SIGN_IN_ACTIONS:
+        return False
+    rule = RULES.get(action)
+    return rule is not None and rule(_PartnerMember(), obj)
+
+
+def require(actor: Any, action: str, obj: Any = None, *, hide: bool = False) -> None:
+    """Raise PermissionDenied (or NotFound when ``hide``: private things answer 404;
+    SignInRequired for a visitor at a members-only space)."""
     if not can(actor, action, obj):
+        if sign_in_would_allow(actor, action, obj):
+            raise SignInRequired()
         unsilenced = _UNSILENCED_RULES.get(action)
         if is_silenced(actor) and unsilenced is not None and unsilenced(actor, obj):
             raise PermissionDenied(silenced_message(actor))

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.db import after_commit, utcnow
 from app.core.errors import Invalid
 from app.core.pagecache import EXTENSION_KEY as PAGECACHE_KEY
-from app.core.permissions import require
+from app.core.permissions import SETTING_READER_KEY, require
 from app.extensions import db
 
 ENV_PREFIX = "GUILDHALL_SETTING_"
@@ -237,7 +237,7 @@ DEFINITIONS: dict[str, SettingDefinition] = {
         SettingDefinition(
             "partner_member_rule",
             "Who counts as a partner member",
-            "confirmed",
+            "confirmed_in_org",
             _choice(PARTNER_MEMBER_RULES),
             "choice",
             help="Who may open members-only spaces such as the partner lounge.",
@@ -454,3 +454,4 @@ def init_app(app: Flask) -> None:
     """Offer the settings to every template as ``site`` (``site.site_name``,
     ``site.accent_color``, ``site.logo_upload_id``)."""
     app.jinja_env.globals["site"] = _TemplateSettings()
+    app.extensions[SETTING_READER_KEY] = get_setting

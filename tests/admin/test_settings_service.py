@@ -13,7 +13,7 @@ from app.core.settings import SiteSetting, get_setting, site_settings, update_se
 def test_every_setting_has_its_default_when_nothing_is_stored(db):
     values = site_settings().values
     assert values["registration_mode"] == "open"
-    assert values["partner_member_rule"] == "confirmed"
+    assert values["partner_member_rule"] == "confirmed_in_org"
     assert values["organization_creation"] is False
     assert values["logo_upload_id"] is None
     assert values["notification_defaults"]["email_replies"] is True

@@ -76,7 +76,9 @@ def test_hidden_post_is_visible_to_staff_and_author_only(db, client, sign_in, me
     assert "rude words" in client.get(url).get_data(as_text=True)
 
 
-def test_category_view_policy_members_hides_from_visitors(db, client, admin):
+def test_category_view_policy_members_asks_visitors_to_sign_in(db, client, admin):
+    # Issue 20: a members-only space asks a visitor to sign in instead of "Not found".
     services.create_category(admin, "Members area", "members-area", view_policy="members")
     db.session.commit()
-    assert client.get("/c/members-area").status_code == 404
+    response = client.get("/c/members-area")
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]

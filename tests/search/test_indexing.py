@@ -66,9 +66,10 @@ def test_hiding_the_opening_post_hides_the_whole_topic(db, member, moderator, ca
 
 def test_moving_a_topic_to_a_private_category_hides_it(db, member, moderator, category, anonymous, keys):
     from app.moderation import services as moderation
-    from tests.factories import make_category
+    from tests.factories import make_category, make_org
 
     private = make_category(name="Private", slug="private", view_policy="members")
+    member.organization = make_org()  # a partner member may read members-only spaces
     topic = forums.create_topic(member, category, "Moving", "lycheeword")
     db.session.commit()
     moderation.move_topic(moderator, topic, private)

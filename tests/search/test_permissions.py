@@ -9,7 +9,7 @@ import pytest
 
 from app.core.db import utcnow
 from app.search import services
-from tests.factories import make_category, make_post, make_topic, make_user
+from tests.factories import make_category, make_org, make_post, make_topic, make_user
 
 SPACES = {
     "publicword": {"anonymous", "member", "mentor", "councillor", "moderator", "admin"},
@@ -59,9 +59,10 @@ def private_world(db):
     make_user(job_title="needle suspendedword", suspended_until=utcnow() + timedelta(days=3))
     make_user(job_title="needle unconfirmedword", confirmed_at=None)
     readers = {
-        "member": make_user(username="member1"),
-        "mentor": make_user(role="mentor", username="mentor1"),
-        "councillor": make_user(username="councillor"),
+        # Members-only spaces are for partner members: confirmed and in an organization.
+        "member": make_user(username="member1", organization=make_org()),
+        "mentor": make_user(role="mentor", username="mentor1", organization=make_org()),
+        "councillor": make_user(username="councillor", organization=make_org()),
         "moderator": make_user(role="moderator", username="mod1"),
         "admin": make_user(role="admin", username="admin1"),
     }
@@ -98,6 +99,7 @@ def test_every_private_space_is_invisible_to_outsiders(
 def test_category_policy_change_applies_to_search_at_once(db, admin, member, anonymous, keys):
     from app.forums import services as forums
 
+    member.organization = make_org()  # a partner member may read members-only spaces
     category = forums.create_category(admin, "Roadmap", "roadmap")
     topic = forums.create_topic(member, category, "Roadmap preview", "needle roadmapword")
     db.session.commit()

@@ -1,0 +1,145 @@
+"""The first hour of a partner employee: registration follows the site setting,
+creating an organization follows its setting with a clear message, members-only
+spaces follow the "partner member" rule and ask visitors to sign in, confirming the
+email signs in and leads to the welcome page."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.accounts.models import User
+from app.core.errors import SignInRequired
+from app.core.permissions import can, require
+from app.core.settings import update_settings
+from app.extensions import db as _db
+from tests.factories import PASSWORD, make_category, make_org, make_topic, make_user
+
+
+def _set(admin, **values) -> None:
+    update_settings(admin, values)
+    _db.session.commit()
+
+
+def _register(client, email="new@partner.example"):
+    return client.post(
+        "/register",
+        data={"email": email, "display_name": "New Person", "password": PASSWORD, "confirm": PASSWORD},
+    )
+
+
+# --- registration mode ----------------------------------------------------------------------
+
+
+def test_invitation_only_registration_shows_a_clear_message_and_creates_nobody(client, db, admin):
+    _set(admin, registration_mode="invitation")
+    page = client.get("/register")
+    assert page.status_code == 200 and b"by invitation only" in page.data
+    assert b"Create account" not in page.data
+    response = _register(client)
+    assert response.status_code == 403
+    assert db.session.query(User).filter_by(email="new@partner.example").first() is None
+
+
+def test_domain_registration_refuses_other_domains_on_the_email_field(client, db, admin):
+    _set(admin, registration_mode="domains", registration_domains=["partner.example"])
+    refused = _register(client, "someone@elsewhere.example")
+    assert refused.status_code in (400, 403) and b"partner.example" in refused.data
+    assert db.session.query(User).filter_by(email="someone@elsewhere.example").first() is None
+    accepted = _register(client, "someone@partner.example")
+    assert accepted.status_code == 200
+    assert db.session.query(User).filter_by(email="someone@partner.example").first() is not None
+
+
+def test_open_registration_still_works_by_default(client, db):
+    assert _register(client).status_code == 200
+    assert db.session.query(User).filter_by(email="new@partner.example").first() is not None
+
+
+# --- organization creation --------------------------------------------------------------------
+
+
+def test_new_organization_gives_a_clear_message_when_members_may_not_create(client, sign_in, db):
+    sign_in(make_user())
+    _db.session.commit()
+    response = client.get("/orgs/new")
+    assert response.status_code == 403
+    assert b"created by the site" in response.data and b"ask to join" in response.data
+
+
+def test_members_may_create_organizations_when_the_setting_allows(client, sign_in, db, admin):
+    member = make_user()
+    _set(admin, organization_creation=True)
+    assert can(member, "org.create")
+    sign_in(member)
+    assert client.get("/orgs/new").status_code == 200
+
+
+# --- members-only spaces ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lounge(db):
+    category = make_category(slug="lounge", name="Lounge", view_policy="members")
+    topic = make_topic(category=category, title="Lounge talk")
+    _db.session.commit()
+    return category, topic
+
+
+def test_self_registered_member_without_organization_cannot_read_the_lounge(db, lounge):
+    category, topic = lounge
+    loner = make_user()
+    assert not can(loner, "category.view", category)
+    assert not can(loner, "topic.view", topic)
+    member = make_user(organization=make_org())
+    assert can(member, "topic.view", topic)
+
+
+def test_unconfirmed_member_of_an_organization_cannot_read_the_lounge(db, lounge):
+    unconfirmed = make_user(organization=make_org(), confirmed_at=None)
+    assert not can(unconfirmed, "category.view", lounge[0])
+
+
+def test_the_partner_member_rule_follows_the_setting(db, lounge, admin):
+    loner = make_user()
+    _set(admin, partner_member_rule="confirmed")
+    assert can(loner, "category.view", lounge[0])
+    _set(admin, partner_member_rule="confirmed_in_org")
+    assert not can(loner, "category.view", lounge[0])
+
+
+def test_members_only_posting_policy_still_means_any_signed_in_member(db):
+    category = make_category(slug="open-talk")
+    loner = make_user()
+    assert can(loner, "topic.create", category)
+
+
+def test_visitor_at_a_members_only_space_is_asked_to_sign_in(db, lounge):
+    from app.accounts.models import Anonymous
+
+    with pytest.raises(SignInRequired):
+        require(Anonymous(), "topic.view", lounge[1], hide=True)
+
+
+def test_visitor_opening_the_lounge_is_sent_to_sign_in_and_back(client, db, lounge):
+    _category, topic = lounge
+    response = client.get("/c/lounge")
+    assert response.status_code == 302
+    assert "/login?next=%2Fc%2Flounge" in response.headers["Location"]
+    response = client.get(f"/t/{topic.id}")
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    member = make_user(organization=make_org())
+    _db.session.commit()
+    signed_in = client.post("/login?next=%2Fc%2Flounge", data={"email": member.email, "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/c/lounge")
+
+
+def test_staff_only_space_still_answers_404_to_visitors(client, db):
+    make_category(slug="staff-room", view_policy="moderator,admin")
+    _db.session.commit()
+    assert client.get("/c/staff-room").status_code == 404
+
+
+def test_signed_in_member_without_access_gets_404_not_a_sign_in_loop(client, sign_in, db, lounge):
+    sign_in(make_user())
+    _db.session.commit()
+    assert client.get("/c/lounge").status_code == 404
