@@ -47,6 +47,14 @@ def public_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def use_served_base_url(app: Flask, host: str, port: int) -> None:
+    """Links in email point at the host and port this server answers on, unless the
+    deployment set ``SERVER_BASE_URL``: ``PORT=5622 make run`` must not email links
+    to port 5000 (issue 20)."""
+    if not os.environ.get("SERVER_BASE_URL"):
+        app.config["SERVER_BASE_URL"] = public_url(host, port).rstrip("/")
+
+
 @click.command("run-server")
 @click.option("--host", default=_default_host, show_default="$HOST or 127.0.0.1", help="Interface to bind.")
 @click.option(
@@ -59,6 +67,7 @@ def run_server_command(info: ScriptInfo, host: str, port: int) -> None:
     from app.extensions import socketio
 
     app = info.load_app()
+    use_served_base_url(app, host, port)
     prepare_server_heap()
     # Flask's app.run() (which Flask-SocketIO calls) refuses to start under the `flask`
     # CLI unless this marker is gone; this command is the deliberate exception.

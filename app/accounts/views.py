@@ -299,12 +299,23 @@ def _recent_posts(user: Any) -> list[dict]:
     if recent is None:
         return []
     items = []
-    for post in recent(actor(), user, limit=10):
+    seen_topics: set[int] = set()
+    # One line per topic (its newest post): several replies in one thread listed the
+    # same title over and over (issue 20).
+    for post in recent(actor(), user, limit=40):
+        if post.topic_id in seen_topics:
+            continue
+        seen_topics.add(post.topic_id)
         try:
             url = url_for("forums.post_link", post_id=post.id)
         except BuildError:
             url = None
-        items.append({"title": post.topic.title, "url": url, "created_at": post.created_at})
+        started = getattr(post, "number", None) == 1
+        items.append(
+            {"title": post.topic.title, "url": url, "created_at": post.created_at, "started": started}
+        )
+        if len(items) == 10:
+            break
     return items
 
 

@@ -143,3 +143,45 @@ def test_signed_in_member_without_access_gets_404_not_a_sign_in_loop(client, sig
     sign_in(make_user())
     _db.session.commit()
     assert client.get("/c/lounge").status_code == 404
+
+
+# --- links in email -------------------------------------------------------------------------------
+
+
+def test_make_run_on_port_5622_emails_links_to_5622(app, db, monkeypatch, last_token):
+    from app import serve
+    from app.accounts import services
+
+    monkeypatch.delenv("SERVER_BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "5622")
+    serve.use_served_base_url(app, serve._default_host(), serve._default_port())
+    services.register_user("porter@example.com", "Porter", PASSWORD)
+    _db.session.commit()
+    from tests.accounts.conftest import links_sent_to
+
+    [link] = links_sent_to(app, "porter@example.com")
+    assert link.startswith("http://127.0.0.1:5622/confirm/")
+
+
+def test_an_explicit_server_base_url_wins_over_the_served_port(app, monkeypatch):
+    from app import serve
+
+    monkeypatch.setenv("SERVER_BASE_URL", "https://community.example.com")
+    app.config["SERVER_BASE_URL"] = "https://community.example.com"
+    serve.use_served_base_url(app, "127.0.0.1", 5622)
+    assert app.config["SERVER_BASE_URL"] == "https://community.example.com"
+
+
+# --- profile ---------------------------------------------------------------------------------------
+
+
+def test_recent_posts_on_a_profile_list_each_topic_title_once(client, db):
+    from tests.factories import make_post
+
+    author = make_user(username="writer")
+    topic = make_topic(author=author, title="Only once please")
+    make_post(topic=topic, author=author, body="First follow-up.")
+    make_post(topic=topic, author=author, body="Second follow-up.")
+    _db.session.commit()
+    page = client.get("/u/writer").get_data(as_text=True)
+    assert page.count("Only once please</a>") == 1
