@@ -21,6 +21,7 @@ from app.core.permissions import ROLES, require
 from app.directory.models import ProfileFieldValue
 from app.extensions import db
 from app.forums.models import Post, Topic
+from app.moderation import members as moderation_members
 from app.moderation import services as moderation
 from app.moderation.models import AuditEntry, Flag
 
@@ -203,6 +204,22 @@ def suspend(actor: Any, user: User, until: date | datetime | None, reason: str) 
 def unsuspend(actor: Any, user: User, reason: str = "") -> User:
     require(actor, "admin.users")
     return moderation.unsuspend_user(actor, user, reason)
+
+
+def silence(actor: Any, user: User, until: date | datetime | None, reason: str) -> User:
+    """Through moderation's ``silence_user`` (audited; the member keeps reading)."""
+    require(actor, "admin.users")
+    return moderation_members.silence_user(actor, user, until, reason)
+
+
+def unsilence(actor: Any, user: User, reason: str = "") -> User:
+    require(actor, "admin.users")
+    return moderation_members.unsilence_user(actor, user, reason)
+
+
+def may_silence(actor: Any, user: User) -> bool:
+    """Whether the user page offers a silence control (nobody silences an admin or themselves)."""
+    return moderation_members.may_silence(actor, user)
 
 
 def resend_confirmation(actor: Any, user: User) -> None:

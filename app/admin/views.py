@@ -29,7 +29,7 @@ from app.core.errors import DomainError
 from app.core.params import page_number
 from app.core.permissions import ROLES, require
 from app.extensions import db
-from app.moderation.forms import SuspendForm
+from app.moderation.forms import SilenceForm, SuspendForm
 from app.web import form_error, form_status
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -113,6 +113,8 @@ def user_detail(username: str):
         overview=users.user_overview(_actor(), user),
         role_form=role_form,
         suspend_form=SuspendForm(),
+        silence_form=SilenceForm(),
+        may_silence=users.may_silence(_actor(), user),
         reason_form=ReasonOnlyForm(),
         action_form=CsrfForm(),
     )
@@ -169,6 +171,39 @@ def user_unsuspend(username: str):
             _flash_error(error)
         else:
             flash(f"{user.display_name}'s suspension has been lifted.", "success")
+    return _back_to(user)
+
+
+@bp.post("/users/<username>/silence")
+def user_silence(username: str):
+    user = users.get_user(_actor(), username)
+    form = SilenceForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+        return _back_to(user)
+    try:
+        users.silence(_actor(), user, form.until.data, form.reason.data)
+        db.session.commit()
+    except DomainError as error:
+        _flash_error(error)
+    else:
+        flash(f"{user.display_name} is silenced until {form.until.data:%Y-%m-%d}.", "success")
+    return _back_to(user)
+
+
+@bp.post("/users/<username>/unsilence")
+def user_unsilence(username: str):
+    user = users.get_user(_actor(), username)
+    form = ReasonOnlyForm()
+    if form.validate_on_submit():
+        try:
+            users.unsilence(_actor(), user, form.reason.data or "")
+            db.session.commit()
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(f"{user.display_name} may post again.", "success")
     return _back_to(user)
 
 

@@ -129,6 +129,73 @@ def test_a_suspension_in_the_past_is_refused_with_a_message(db, login_as, admin,
     assert not member.is_suspended
 
 
+def test_silence_and_unsilence_from_the_user_page_are_audited(db, login_as, admin, member):
+    client = login_as(admin)
+    page = client.get(f"/admin/users/{member.username}").get_data(as_text=True)
+    assert f'action="/admin/users/{member.username}/silence"' in page
+    until = (date.today() + timedelta(days=7)).isoformat()
+    response = client.post(
+        f"/admin/users/{member.username}/silence", data={"until": until, "reason": "flaming"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == f"/admin/users/{member.username}"
+    db.session.refresh(member)
+    assert member.is_silenced and member.silenced_reason == "flaming" and not member.is_suspended
+    page = client.get(f"/admin/users/{member.username}").get_data(as_text=True)
+    assert "Silenced until" in page and f'action="/admin/users/{member.username}/unsilence"' in page
+    response = client.post(f"/admin/users/{member.username}/unsilence", data={"reason": "calmer now"})
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert not member.is_silenced
+    assert audit_actions(db, member) == ["user.silence", "user.unsilence"]
+
+
+def test_a_silence_without_a_reason_or_in_the_past_is_refused_with_a_message(db, login_as, admin, member):
+    client = login_as(admin)
+    url = f"/admin/users/{member.username}/silence"
+    no_reason = client.post(
+        url, data={"until": (date.today() + timedelta(days=3)).isoformat()}, follow_redirects=True
+    )
+    assert no_reason.status_code == 200 and "Please give a reason." in no_reason.get_data(as_text=True)
+    past = client.post(url, data={"until": "2001-01-01", "reason": "spam"}, follow_redirects=True)
+    assert "must end in the future" in past.get_data(as_text=True)
+    db.session.refresh(member)
+    assert not member.is_silenced and audit_actions(db, member) == []
+
+
+def test_an_admin_is_offered_no_silence_control_and_cannot_be_silenced(db, login_as, admin):
+    other_admin = make_user(role="admin", username="otheradmin")
+    db.session.commit()
+    client = login_as(admin)
+    page = client.get(f"/admin/users/{other_admin.username}").get_data(as_text=True)
+    assert "/silence" not in page
+    response = client.post(
+        f"/admin/users/{other_admin.username}/silence",
+        data={"until": (date.today() + timedelta(days=3)).isoformat(), "reason": "no"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "Administrators cannot be silenced." in response.get_data(
+        as_text=True
+    )
+    db.session.refresh(other_admin)
+    assert not other_admin.is_silenced and audit_actions(db, other_admin) == []
+
+
+def test_a_moderator_cannot_silence_through_the_admin_service(db, member):
+    moderator = make_user(role="moderator", username="moddy")
+    db.session.commit()
+    with pytest.raises(PermissionDenied):
+        admin_users.silence(moderator, member, date.today() + timedelta(days=3), "spam")
+    assert not member.is_silenced
+
+
+def test_unsilencing_a_member_who_is_not_silenced_is_refused_with_a_message(db, login_as, admin, member):
+    response = login_as(admin).post(
+        f"/admin/users/{member.username}/unsilence", data={"reason": ""}, follow_redirects=True
+    )
+    assert response.status_code == 200 and "That member is not silenced." in response.get_data(as_text=True)
+    assert audit_actions(db, member) == []
+
+
 def test_resend_confirmation_sends_a_link_and_is_audited(app, db, login_as, admin):
     newbie = make_user(username="newbie", confirmed_at=None, email="newbie@example.com")
     db.session.commit()
