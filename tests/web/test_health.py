@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from app import create_app
-from app.extensions import db, socketio
+from app.extensions import db
 from tests.live import free_port
 
 
@@ -35,16 +35,6 @@ def _closed_port_url(db_number: int) -> str:
     return f"redis://127.0.0.1:{free_port()}/{db_number}"
 
 
-@pytest.fixture
-def forget_queue_manager():
-    """Flask-SocketIO's one ``socketio`` object keeps the queue manager it built in
-    ``server_options`` for every later ``init_app`` of this process: forget it, so the
-    tests after this one do not publish to a Redis that is not there."""
-    yield
-    socketio.server_options.pop("client_manager", None)
-
-
-@pytest.mark.usefixtures("forget_queue_manager")
 @pytest.mark.app_config(
     RATELIMIT_ENABLED=True,
     RATELIMIT_STORAGE_URI=_closed_port_url(1),
