@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
 from app.accounts.models import PARTNER_TYPES, TIERS
+from app.accounts.places import REGIONS, country_choices
 from app.accounts.services import PASSWORD_MIN_LENGTH
 from app.core.permissions import ROLES
 
@@ -60,10 +61,20 @@ class ChangePasswordForm(ResetPasswordForm):
 class ProfileForm(FlaskForm):
     display_name = StringField("Display name", validators=[DataRequired(), Length(min=2, max=80)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
-    region = StringField("Region", validators=[Optional(), Length(max=80)])
-    country = StringField("Country", validators=[Optional(), Length(max=80)])
+    region = SelectField(
+        "Region",
+        choices=[SelectChoice("", "—"), *(SelectChoice(r, r) for r in REGIONS)],
+        validate_choice=True,
+    )
+    country = SelectField(
+        "Country",
+        choices=[SelectChoice("", "—"), *(SelectChoice(code, name) for code, name in country_choices())],
+        validate_choice=True,
+    )
     languages = StringField("Languages", validators=[Optional(), Length(max=2000)])
     specialisms = StringField("Specialisms", validators=[Optional(), Length(max=2000)])
+    certifications = StringField("Certifications", validators=[Optional(), Length(max=2000)])
+    industries = StringField("Industries", validators=[Optional(), Length(max=2000)])
     bio = TextAreaField("About you (Markdown)", validators=[Optional(), Length(max=10_000)])
 
 

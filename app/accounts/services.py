@@ -18,6 +18,7 @@ from app.accounts import sessions, tokens
 from app.accounts.confusables import normalize_display_name, skeleton
 from app.accounts.models import Organization, User
 from app.accounts.passwords import hash_password, verify_password, verify_unknown_account_password
+from app.accounts.places import country_code
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import ROLES, require
@@ -447,7 +448,9 @@ def update_profile(
     values = {
         "job_title": clean_text(job_title, 120, "Job title"),
         "region": clean_text(region, 80, "Region"),
-        "country": clean_text(country, 80, "Country"),
+        # A listed country is stored as its ISO code (shown by name); text saved
+        # before the lists existed stays as it was.
+        "country": country_code(clean_text(country, 80, "Country")) or clean_text(country, 80, "Country"),
         "languages": clean_list(languages, "languages"),
         "specialisms": clean_list(specialisms, "specialisms"),
     }

@@ -34,13 +34,17 @@ from app.accounts.forms import (
     RoleForm,
 )
 from app.accounts.organizations import find_invite
+from app.accounts.places import REGIONS, country_code, country_name
 from app.core.errors import DomainError
 from app.core.permissions import can
+from app.directory import profiles
 from app.directory.profiles import hidden_fields_for
 from app.extensions import db, limiter
 from app.web import form_error, form_status, safe_next_url
 
 bp = Blueprint("accounts", __name__)
+# Templates show a stored country code by its name (``{{ user.country|country_name }}``).
+bp.add_app_template_filter(country_name, "country_name")
 
 
 def actor() -> Any:
@@ -136,13 +140,22 @@ def confirm(token: str):
     form = ConfirmActionForm()
     if form.validate_on_submit():
         try:
-            services.confirm_email(token)
+            user = services.confirm_email(token)
+            # The emailed link proves the address: sign the new member in and show the
+            # next steps instead of a sign-in form (a suspended account is not signed in).
+            signed_in = not user.is_suspended
+            if signed_in:
+                services.record_login(user)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             return render_template("accounts/token_problem.html", message=error.message, kind="confirm"), 400
-        flash("Thank you, your email address is confirmed. You can sign in now.", "success")
-        return redirect(url_for("accounts.login"))
+        if not signed_in:
+            flash("Thank you, your email address is confirmed.", "success")
+            return redirect(url_for("accounts.login"))
+        start_session(user)
+        flash("Thank you, your email address is confirmed. Welcome!", "success")
+        return redirect(url_for("accounts.welcome"))
     return render_template("accounts/confirm.html", form=form, token=token)
 
 
@@ -392,18 +405,31 @@ def _join(values: list[str] | None) -> str:
     return ", ".join(values or [])
 
 
+def _keep_legacy_choices(form: ProfileForm, user: Any) -> None:
+    """A region or country typed before the lists existed stays selectable, so saving
+    the profile never erases it silently."""
+    if user.region and user.region not in REGIONS:
+        form.region.choices = [*form.region.choices, (user.region, user.region)]
+    if user.country and country_code(user.country) is None:
+        form.country.choices = [*form.country.choices, (user.country, user.country)]
+
+
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
 def edit_profile():
     user = actor()
     form = ProfileForm()
+    snapshot = profiles.settings_snapshot(user)
+    _keep_legacy_choices(form, user)
     if request.method == "GET":
         form.display_name.data = user.display_name
         form.job_title.data = user.job_title
         form.region.data = user.region
-        form.country.data = user.country
+        form.country.data = country_code(user.country) or user.country
         form.languages.data = _join(user.languages)
         form.specialisms.data = _join(user.specialisms)
+        form.certifications.data = _join(snapshot["certifications"])
+        form.industries.data = _join(snapshot["industries"])
         form.bio.data = user.bio
     if form.validate_on_submit():
         try:
@@ -417,6 +443,18 @@ def edit_profile():
                 country=form.country.data or "",
                 languages=form.languages.data or "",
                 specialisms=form.specialisms.data or "",
+            )
+            # Certifications and industries live with the directory profile; the rest
+            # of the directory settings (visibility, custom fields) stay as they were.
+            profiles.update_directory_settings(
+                user,
+                user,
+                hidden=snapshot["hidden"],
+                hidden_fields=snapshot["hidden_fields"],
+                certifications=form.certifications.data or "",
+                industries=form.industries.data or "",
+                values=snapshot["values"],
+                hidden_values=snapshot["hidden_values"],
             )
             db.session.commit()
         except DomainError as error:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import render_template
+
 from app.core import live
 from app.core.permissions import can, is_active_member
 from app.extensions import db
-from app.forums import drafts
+from app.forums import drafts, services
+from app.forums.forms import EmptyForm
 from app.forums.models import Topic
 from app.plugins import hookimpl
 
@@ -54,3 +57,27 @@ def live_room(actor: Any, kind: str, object_id: int) -> bool | None:
         return None
     topic = db.session.get(Topic, object_id)
     return topic is not None and can(actor, "topic.view", topic)
+
+
+WELCOME_CATEGORY_LIMIT = 6
+INTRODUCTIONS_SLUG = "introductions"
+
+
+@hookimpl
+def template_panel(name: str, context: dict) -> str | None:
+    """The welcome page's forum steps: a few categories to follow, and where to
+    introduce yourself (when an "introductions" category exists and the member may post)."""
+    if name != "welcome_page":
+        return None
+    viewer = context.get("viewer")
+    if not is_active_member(viewer):
+        return None
+    categories = [c for c in services.visible_categories(viewer) if c.parent_id is None]
+    intro = next((c for c in categories if c.slug == INTRODUCTIONS_SLUG), None)
+    suggestions = [c for c in categories if c is not intro][:WELCOME_CATEGORY_LIMIT]
+    return render_template(
+        "forums/_welcome_panel.html",
+        categories=[(c, services.is_watching_category(viewer, c)) for c in suggestions],
+        intro=intro if intro is not None and can(viewer, "topic.create", intro) else None,
+        form=EmptyForm(),
+    )

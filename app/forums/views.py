@@ -33,7 +33,7 @@ from app.forums import fragments, reading, services
 from app.forums.diff import word_diff
 from app.forums.forms import EditPostForm, EmptyForm, NewTopicAnyForm, ReplyForm, TopicForm
 from app.forums.models import Category, Post, Topic
-from app.web import form_error, form_status
+from app.web import form_error, form_status, safe_next_url
 
 bp = Blueprint("forums", __name__)
 
@@ -210,7 +210,8 @@ def watch_category(slug: str):
     watching = services.toggle_category_watch(actor, cat)
     db.session.commit()
     flash("You are watching this category." if watching else "You stopped watching this category.", "info")
-    return redirect(url_for("forums.category", slug=cat.slug))
+    # The welcome page follows categories too and wants its list back (local paths only).
+    return redirect(safe_next_url(request.form.get("next"), url_for("forums.category", slug=cat.slug)))
 
 
 # --- new topics --------------------------------------------------------------------

@@ -185,3 +185,100 @@ def test_recent_posts_on_a_profile_list_each_topic_title_once(client, db):
     _db.session.commit()
     page = client.get("/u/writer").get_data(as_text=True)
     assert page.count("Only once please</a>") == 1
+
+
+# --- profile lists -------------------------------------------------------------------------------
+
+
+PICKED = {"display_name": "Dana Deutsch", "region": "EMEA", "country": "DE", "bio": ""}
+
+
+def test_country_is_picked_from_a_list_stored_as_code_and_shown_by_name(client, sign_in, db):
+    user = make_user(username="dana")
+    _db.session.commit()
+    sign_in(user)
+    form = client.get("/settings/profile").get_data(as_text=True)
+    assert '<option value="DE">Germany</option>' in form and '<option value="EMEA">EMEA</option>' in form
+    assert client.post("/settings/profile", data=PICKED).status_code == 302
+    _db.session.refresh(user)
+    assert (user.region, user.country) == ("EMEA", "DE")
+    page = client.get("/u/dana").get_data(as_text=True)
+    assert "<dd>Germany</dd>" in page
+
+
+def test_a_country_not_on_the_list_is_refused(client, sign_in, db):
+    user = make_user(country="")
+    _db.session.commit()
+    sign_in(user)
+    response = client.post("/settings/profile", data={**PICKED, "country": "Narnia"})
+    assert response.status_code == 400
+    _db.session.refresh(user)
+    assert user.country == ""
+
+
+def test_certifications_and_industries_are_saved_with_the_profile(client, sign_in, db):
+    from app.directory import profiles
+
+    user = make_user()
+    _db.session.commit()
+    sign_in(user)
+    data = {**PICKED, "certifications": "CCNA, AWS SA", "industries": "retail"}
+    assert client.post("/settings/profile", data=data).status_code == 302
+    snapshot = profiles.settings_snapshot(user)
+    assert snapshot["certifications"] == ["CCNA", "AWS SA"] and snapshot["industries"] == ["retail"]
+    assert b'value="CCNA, AWS SA"' in client.get("/settings/profile").data
+
+
+def test_a_region_typed_before_the_lists_is_kept_when_saving(client, sign_in, db):
+    user = make_user(region="Atlantis")
+    _db.session.commit()
+    sign_in(user)
+    assert client.post("/settings/profile", data={**PICKED, "region": "Atlantis"}).status_code == 302
+    _db.session.refresh(user)
+    assert user.region == "Atlantis"
+
+
+# --- confirmation and the welcome page ---------------------------------------------------------
+
+
+def test_confirming_the_email_signs_in_and_opens_the_welcome_page(client, db, last_token):
+    org = make_org(slug="partner", name="Partner Co", email_domains=["partner.example"])
+    make_category(slug="introductions", name="Introductions")
+    make_category(slug="general", name="General")
+    _db.session.commit()
+    _register(client)
+    token = last_token("new@partner.example", "/confirm/")
+    response = client.post(f"/confirm/{token}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/welcome")
+    page = client.get("/welcome").get_data(as_text=True)
+    assert "Welcome, New Person" in page
+    assert "Complete your profile" in page
+    assert f"Ask to join {org.name}" in page  # suggested by the email domain
+    assert "/c/general/watch" in page  # categories to follow
+    assert "/c/introductions/new" in page  # introduce yourself
+
+
+def test_welcome_page_needs_sign_in(client, db):
+    assert client.get("/welcome").status_code == 302
+
+
+def test_following_a_category_from_the_welcome_page_comes_back_to_it(client, sign_in, db):
+    make_category(slug="general", name="General")
+    user = make_user()
+    _db.session.commit()
+    sign_in(user)
+    response = client.post("/c/general/watch", data={"next": "/welcome"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/welcome")
+    assert "Following" in client.get("/welcome").get_data(as_text=True)
+
+
+def test_welcome_page_shows_the_pending_request_with_withdraw(client, sign_in, db):
+    from app.accounts import organizations
+
+    org = make_org(slug="acme", name="Acme")
+    user = make_user()
+    organizations.request_to_join(user, org)
+    _db.session.commit()
+    sign_in(user)
+    page = client.get("/welcome").get_data(as_text=True)
+    assert "You asked to join" in page and "Withdraw the request" in page

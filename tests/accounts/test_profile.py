@@ -11,8 +11,8 @@ from tests.factories import make_org, make_user
 PROFILE = {
     "display_name": "Grace Hopper",
     "job_title": "Rear Admiral",
-    "region": "Americas",
-    "country": "United States",
+    "region": "North America",  # picked from lists (issue 20)
+    "country": "US",
     "languages": "English, COBOL , english,  ",
     "specialisms": "compilers, debugging",
     "bio": "I found **a moth**.",
