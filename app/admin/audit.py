@@ -13,12 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
-from app.accounts.models import Organization, User
+from app.accounts.models import User
 from app.core.pagination import PageLinks
 from app.core.permissions import require
-from app.directory.models import ProfileField
 from app.extensions import db
-from app.forums.models import Category, Post, Topic
+from app.moderation import audit_names
+from app.moderation.audit_names import Named
 from app.moderation.models import AuditEntry
 
 PER_PAGE = 50
@@ -60,17 +60,9 @@ class AuditFilters:
 
 
 @dataclass
-class Target:
-    """What an entry is about, as a label and (when it still exists) a link."""
-
-    label: str
-    url: str | None = None
-
-
-@dataclass
 class AuditRow:
     entry: AuditEntry
-    target: Target
+    target: Named
 
 
 @dataclass
@@ -99,60 +91,23 @@ def _query(filters: AuditFilters) -> sa.Select:
     return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
 
 
-def _targets(entries: list[AuditEntry]) -> dict[tuple[str, int], Target]:
-    """Resolve every target of a page in one query per kind (not one per row)."""
-    wanted: dict[str, set[int]] = {}
-    for entry in entries:
-        wanted.setdefault(entry.target_type, set()).add(entry.target_id)
-    found: dict[tuple[str, int], Target] = {}
-    if ids := wanted.get("user"):
-        for user in db.session.scalars(sa.select(User).where(User.id.in_(ids))):
-            found["user", user.id] = Target(
-                f"{user.display_name} (@{user.username})",
-                url_for("admin.user_detail", username=user.username),
-            )
-    if ids := wanted.get("post"):
-        for post in db.session.scalars(sa.select(Post).where(Post.id.in_(ids))):
-            found["post", post.id] = Target(
-                f"Post {post.number} in “{post.topic.title}”",
-                url_for("forums.topic", topic_id=post.topic_id, _anchor=f"post-{post.number}"),
-            )
-    if ids := wanted.get("topic"):
-        for topic in db.session.scalars(sa.select(Topic).where(Topic.id.in_(ids))):
-            found["topic", topic.id] = Target(f"“{topic.title}”", url_for("forums.topic", topic_id=topic.id))
-    if ids := wanted.get("organization"):
-        for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids))):
-            found["organization", org.id] = Target(
-                org.name, url_for("admin.organization_edit", org_id=org.id)
-            )
-    if ids := wanted.get("category"):
-        for category in db.session.scalars(sa.select(Category).where(Category.id.in_(ids))):
-            found["category", category.id] = Target(
-                category.name, url_for("forums.admin_edit_category", category_id=category.id)
-            )
-    if ids := wanted.get("directory_field"):
-        for profile_field in db.session.scalars(sa.select(ProfileField).where(ProfileField.id.in_(ids))):
-            found["directory_field", profile_field.id] = Target(
-                f"Profile field “{profile_field.label}”",
-                url_for("directory.admin_edit_field", field_id=profile_field.id),
-            )
-    return found
+def _admin_link(target_type: str, obj: Any) -> str | None:
+    """Members, organizations, categories and profile fields link to their admin pages;
+    posts and topics to where they are read."""
+    if target_type == "user":
+        return url_for("admin.user_detail", username=obj.username)
+    if target_type == "organization":
+        return url_for("admin.organization_edit", org_id=obj.id)
+    if target_type == "category":
+        return url_for("forums.admin_edit_category", category_id=obj.id)
+    if target_type == "directory_field":
+        return url_for("directory.admin_edit_field", field_id=obj.id)
+    return audit_names.public_link(target_type, obj)
 
 
 def _rows(entries: list[AuditEntry]) -> list[AuditRow]:
-    targets = _targets(entries)
-    rows = []
-    for entry in entries:
-        target = targets.get((entry.target_type, entry.target_id))
-        if target is None:
-            label = (
-                entry.target_type
-                if entry.target_type == "site"
-                else f"{entry.target_type} #{entry.target_id}"
-            )
-            target = Target(label + ("" if entry.target_type == "site" else " (deleted)"))
-        rows.append(AuditRow(entry, target))
-    return rows
+    targets = audit_names.name_targets(entries, _admin_link)
+    return [AuditRow(entry, targets[entry.target_type, entry.target_id]) for entry in entries]
 
 
 def audit_view(actor: Any, filters: AuditFilters, page: int = 1) -> AuditView:

@@ -2,17 +2,21 @@
 "post 3 in “Topic”" instead of "user #13" and "post #61".
 
 Links point at pages a moderator can open (profiles, posts, topics); the admin area's
-log (app/admin/audit.py) links its own admin pages instead. One query per kind of
-target per page, never one per row.
+log (app/admin/audit.py) uses the same names with its own link builder, so the two
+logs never name a target differently. One query per kind of target per page, never
+one per row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
 from app.accounts.models import Organization, User
+from app.directory.models import ProfileField
 from app.extensions import db
 from app.forums.models import Category, Post, Topic
 from app.moderation.models import AuditEntry
@@ -31,34 +35,59 @@ def person(user: User | None) -> Named:
     return Named(f"{user.display_name} (@{user.username})", profile_url(user))
 
 
-def name_targets(entries: list[AuditEntry]) -> dict[tuple[str, int], Named]:
-    """Every target of ``entries`` by ``(target_type, target_id)``; a target that no
-    longer exists reads "post #61 (deleted)" without a link."""
+LinkBuilder = Callable[[str, Any], str | None]
+"""``link(target_type, obj)``: where a named target links to, or None for no link."""
+
+
+def public_link(target_type: str, obj: Any) -> str | None:
+    """Pages a moderator can open: profiles, posts and topics; nothing else links."""
+    if target_type == "user":
+        return profile_url(obj)
+    if target_type == "post":
+        return post_url(obj)
+    if target_type == "topic":
+        return topic_url(obj)
+    return None
+
+
+def name_targets(entries: list[AuditEntry], link: LinkBuilder = public_link) -> dict[tuple[str, int], Named]:
+    """Every target of ``entries`` by ``(target_type, target_id)``, linked by ``link``;
+    a target that no longer exists reads "post #61 (deleted)" without a link."""
     wanted: dict[str, set[int]] = {}
     for entry in entries:
         wanted.setdefault(entry.target_type, set()).add(entry.target_id)
     found: dict[tuple[str, int], Named] = {}
     if ids := wanted.get("user"):
         for user in db.session.scalars(sa.select(User).where(User.id.in_(ids))):
-            found["user", user.id] = person(user)
+            found["user", user.id] = Named(person(user).label, link("user", user))
     if ids := wanted.get("post"):
         for post in db.session.scalars(sa.select(Post).where(Post.id.in_(ids))):
             found["post", post.id] = Named(
-                f"Post {post.number} by {post.author.display_name} in “{post.topic.title}”", post_url(post)
+                f"Post {post.number} by {post.author.display_name} in “{post.topic.title}”",
+                link("post", post),
             )
     if ids := wanted.get("topic"):
         for topic in db.session.scalars(sa.select(Topic).where(Topic.id.in_(ids))):
-            found["topic", topic.id] = Named(f"Topic “{topic.title}”", topic_url(topic))
+            found["topic", topic.id] = Named(f"Topic “{topic.title}”", link("topic", topic))
     if ids := wanted.get("category"):
         for category in db.session.scalars(sa.select(Category).where(Category.id.in_(ids))):
-            found["category", category.id] = Named(f"Category “{category.name}”")
+            found["category", category.id] = Named(f"Category “{category.name}”", link("category", category))
     if ids := wanted.get("organization"):
         for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids))):
-            found["organization", org.id] = Named(org.name)
-    known = {"user", "post", "topic", "category", "organization"}
+            found["organization", org.id] = Named(org.name, link("organization", org))
+    if ids := wanted.get("directory_field"):
+        for profile_field in db.session.scalars(sa.select(ProfileField).where(ProfileField.id.in_(ids))):
+            found["directory_field", profile_field.id] = Named(
+                f"Profile field “{profile_field.label}”", link("directory_field", profile_field)
+            )
+    known = {"user", "post", "topic", "category", "organization", "directory_field"}
     for entry in entries:
         key = (entry.target_type, entry.target_id)
-        if key not in found:
+        if key in found:
+            continue
+        if entry.target_type == "site":
+            found[key] = Named("site")  # site settings: one target, nothing to delete
+        else:
             gone = " (deleted)" if entry.target_type in known else ""
             found[key] = Named(f"{entry.target_type} #{entry.target_id}{gone}")
     return found

@@ -38,7 +38,7 @@ def test_creating_and_editing_a_category_is_audited_and_named_in_the_log(db, log
         ("category.update", "category", category.id),
     ]
     html = client.get("/admin/audit").get_data(as_text=True)
-    assert f'href="/admin/categories/{category.id}/edit">Pricing and deals</a>' in html
+    assert f'href="/admin/categories/{category.id}/edit">Category “Pricing and deals”</a>' in html
 
 
 def test_a_category_made_without_a_person_is_not_audited(db):

@@ -234,10 +234,29 @@ def test_the_audit_log_names_targets_and_links_them(db, login_as, admin, member)
     record_audit(admin, "user.suspend", "user", 99999, reason="gone")
     db.session.commit()
     html = login_as(admin).get("/admin/audit").get_data(as_text=True)
-    assert f"Post {post.number} in “Pricing question”" in html
+    assert f"Post {post.number} by {post.author.display_name} in “Pricing question”" in html
     assert f'href="/admin/users/{member.username}">{member.display_name} (@{member.username})</a>' in html
     assert "user #99999 (deleted)" in html
     assert "user #" + str(member.id) not in html
+
+
+def test_the_admin_and_moderator_logs_name_targets_alike_and_link_differently(app, db, admin, member):
+    from app.admin.audit import _admin_link
+    from app.moderation.audit_names import name_targets
+
+    entries = [
+        record_audit(admin, "user.silence", "user", member.id, reason="loud"),
+        record_audit(admin, "settings.update", "site", 0),
+    ]
+    db.session.commit()
+    with app.test_request_context("/"):
+        public = name_targets(entries)
+        admin_side = name_targets(entries, _admin_link)
+    key = ("user", member.id)
+    assert public[key].label == admin_side[key].label == f"{member.display_name} (@{member.username})"
+    assert public[key].url == f"/u/{member.username}"
+    assert admin_side[key].url == f"/admin/users/{member.username}"
+    assert public["site", 0].label == admin_side["site", 0].label == "site"
 
 
 def test_the_audit_log_filters_by_actor_action_and_date(db, login_as, admin, moderator, member):
