@@ -4,6 +4,7 @@ through a service and every POST changes through one, then redirects."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -141,70 +142,56 @@ def user_role(username: str):
     return _back_to(user)
 
 
-@bp.post("/users/<username>/suspend")
-def user_suspend(username: str):
+def _restrict(username: str, form: Any, apply: Callable[..., Any], done: str) -> Response:
+    """Suspend or silence until a date, with a reason; ``done`` names the outcome."""
     user = users.get_user(_actor(), username)
-    form = SuspendForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(" ".join(errors), "error")
         return _back_to(user)
     try:
-        users.suspend(_actor(), user, form.until.data, form.reason.data)
+        apply(_actor(), user, form.until.data, form.reason.data)
         db.session.commit()
     except DomainError as error:
         _flash_error(error)
     else:
-        flash(f"{user.display_name} is suspended until {form.until.data:%Y-%m-%d}.", "success")
+        flash(f"{user.display_name} is {done} until {form.until.data:%Y-%m-%d}.", "success")
     return _back_to(user)
+
+
+def _lift(username: str, apply: Callable[..., Any], done: str) -> Response:
+    """Lift a suspension or silence, with an optional reason for the audit log."""
+    user = users.get_user(_actor(), username)
+    form = ReasonOnlyForm()
+    if form.validate_on_submit():
+        try:
+            apply(_actor(), user, form.reason.data or "")
+            db.session.commit()
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(done.format(name=user.display_name), "success")
+    return _back_to(user)
+
+
+@bp.post("/users/<username>/suspend")
+def user_suspend(username: str):
+    return _restrict(username, SuspendForm(), users.suspend, "suspended")
 
 
 @bp.post("/users/<username>/unsuspend")
 def user_unsuspend(username: str):
-    user = users.get_user(_actor(), username)
-    form = ReasonOnlyForm()
-    if form.validate_on_submit():
-        try:
-            users.unsuspend(_actor(), user, form.reason.data or "")
-            db.session.commit()
-        except DomainError as error:
-            _flash_error(error)
-        else:
-            flash(f"{user.display_name}'s suspension has been lifted.", "success")
-    return _back_to(user)
+    return _lift(username, users.unsuspend, "{name}'s suspension has been lifted.")
 
 
 @bp.post("/users/<username>/silence")
 def user_silence(username: str):
-    user = users.get_user(_actor(), username)
-    form = SilenceForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(" ".join(errors), "error")
-        return _back_to(user)
-    try:
-        users.silence(_actor(), user, form.until.data, form.reason.data)
-        db.session.commit()
-    except DomainError as error:
-        _flash_error(error)
-    else:
-        flash(f"{user.display_name} is silenced until {form.until.data:%Y-%m-%d}.", "success")
-    return _back_to(user)
+    return _restrict(username, SilenceForm(), users.silence, "silenced")
 
 
 @bp.post("/users/<username>/unsilence")
 def user_unsilence(username: str):
-    user = users.get_user(_actor(), username)
-    form = ReasonOnlyForm()
-    if form.validate_on_submit():
-        try:
-            users.unsilence(_actor(), user, form.reason.data or "")
-            db.session.commit()
-        except DomainError as error:
-            _flash_error(error)
-        else:
-            flash(f"{user.display_name} may post again.", "success")
-    return _back_to(user)
+    return _lift(username, users.unsilence, "{name} may post again.")
 
 
 @bp.post("/users/<username>/resend-confirmation")
