@@ -28,6 +28,7 @@ from app.accounts.models import Organization, User
 from app.accounts.passwords import hash_password
 from app.core.db import utcnow
 from app.core.sanitize import clean_html, render_markdown
+from app.demo_activity import seed_activity_demo
 from app.demo_corpus import CorpusGenerator
 from app.extensions import db
 from app.forums.models import Category, Mention, Post, PostLike, Topic, TopicWatch
@@ -657,6 +658,8 @@ def seed_demo_command(posts: int, once: bool, search_index: bool) -> None:
 
     added["pictures"] = seed_upload_demo()
     # ---------------------------------------------------------------------------------
+    # Chat history, a flag in the queue, a suspended member, a pending join request.
+    added.update(seed_activity_demo(DEMO_DOMAIN, MEMBER_PASSWORD))
     # --- directory demo data (owned by app/directory/directory_demo.py) ---------------
     # Last: it also rebuilds the directory's facet rows from everything seeded above.
     from app.directory.directory_demo import seed_directory_demo

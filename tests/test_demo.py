@@ -49,7 +49,8 @@ def test_seed_demo_prints_the_demo_logins(runner):
 def test_seed_demo_members_belong_to_organizations_some_as_org_admins(runner, db):
     seed(runner)
     members = db.session.scalars(sa.select(User).where(User.role == "member")).all()
-    assert all(m.organization is not None for m in members)
+    # Nina has asked to join Northwind and waits for its admin's answer (see below).
+    assert all(m.organization is not None for m in members if m.username != "nina")
     assert any(m.is_org_admin for m in members)
     assert any(not m.is_org_admin for m in members)
     assert all(m.bio and m.job_title and m.region and m.languages for m in members)
@@ -227,3 +228,70 @@ def test_seed_demo_can_leave_the_search_index_to_the_caller(runner, app, db):
     output = seed(runner, "--no-search-index").output
     assert "Search index:" not in output
     assert services.search(Anonymous(), "webhook deliveries").total == 0
+
+
+def test_seed_demo_opens_chat_with_channels_and_history(runner, db):
+    from app.chat.models import ChatChannel, ChatMessage
+
+    seed(runner)
+    channels = db.session.scalars(sa.select(ChatChannel).where(ChatChannel.kind == "public")).all()
+    assert {c.slug for c in channels} >= {"general", "apac"}
+    for channel in channels:
+        messages = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ChatMessage).where(ChatMessage.channel_id == channel.id)
+        )
+        assert messages >= 3
+
+
+def test_seed_demo_leaves_a_flagged_post_in_the_review_queue(runner, db):
+    from app.moderation.services import open_flag_count
+
+    seed(runner)
+    assert open_flag_count() == 1
+
+
+def test_seed_demo_has_a_suspended_member(runner, db):
+    seed(runner)
+    mallory = db.session.scalar(sa.select(User).where(User.username == "mallory"))
+    assert mallory.is_suspended and mallory.suspended_reason
+
+
+def test_seed_demo_has_a_pending_join_request_for_an_org_admin(runner, db):
+    from app.accounts import organizations
+
+    seed(runner)
+    northwind = db.session.scalar(sa.select(Organization).where(Organization.slug == "northwind-resellers"))
+    alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
+    [pending] = organizations.pending_join_requests(alice, northwind)
+    assert pending.user.username == "nina" and pending.note
+
+
+def test_seed_demo_activity_is_added_once(runner, db):
+    from app.chat.models import ChatMessage
+    from app.moderation.models import Flag
+
+    seed(runner)
+    seed(runner)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChatMessage)) == 9
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Flag)) == 1
+
+
+def test_demo_lounge_is_open_to_demo_partners_and_closed_to_the_applicant(runner, db):
+    from app.core.permissions import can
+    from app.forums.models import Category
+
+    seed(runner)
+    lounge = db.session.scalar(sa.select(Category).where(Category.slug == "partner-lounge"))
+    alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
+    nina = db.session.scalar(sa.select(User).where(User.username == "nina"))
+    assert can(alice, "category.view", lounge)
+    assert not can(nina, "category.view", lounge)
+
+
+def test_admin_dashboard_shows_demo_activity(runner, db, client, login_as):
+    seed(runner)
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    login_as(admin)
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert b"<strong>1</strong> open flag in the review queue" in page.data
