@@ -7,6 +7,9 @@ staff-only pages answer 403 through the app's error handlers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -277,16 +280,15 @@ def move_topic(topic_id: int):
 # --- users -------------------------------------------------------------------------
 
 
-@bp.route("/users/<username>/suspend", methods=["GET", "POST"])
-@login_required
-def suspend_user(username: str):
+def _restrict_page(username: str, kind: str, form: Any, apply: Callable[..., Any]) -> Any:
+    """The suspend or silence page (``kind``): a date and a reason; errors stay on the
+    form with 400/403, a 404 propagates, success goes back to the profile."""
     user = _user_or_404(username)
-    require(current_user, "user.suspend", user)
-    form = SuspendForm()
+    require(current_user, f"user.{kind}", user)
     status = form_status()
     if form.validate_on_submit():
         try:
-            services.suspend_user(current_user, user, form.until.data, form.reason.data)
+            apply(current_user, user, form.until.data, form.reason.data)
         except DomainError as error:
             if error.status_code == 404:
                 db.session.rollback()
@@ -295,90 +297,64 @@ def suspend_user(username: str):
             status = 403 if error.status_code == 403 else 400
         else:
             db.session.commit()
-            flash(f"{user.display_name} is suspended until {user.suspended_until:%Y-%m-%d}.", "info")
+            past = kind.removesuffix("e") + "ed"  # suspended, silenced
+            until = getattr(user, f"{past}_until")
+            flash(f"{user.display_name} is {past} until {until:%Y-%m-%d}.", "info")
             return redirect(profile_url(user))
     return render_template(
-        "moderation/suspend.html",
+        f"moderation/{kind}.html",
         form=form,
         user=user,
         profile_href=profile_url(user),
-        unsuspend_form=ReasonForm(),
+        **{f"un{kind}_form": ReasonForm()},
     ), status
+
+
+def _lift(username: str, kind: str, apply: Callable[..., Any], done: str) -> Any:
+    """Lift a suspension or silence (POST only; GET shows the ``kind`` page)."""
+    user = _user_or_404(username)
+    require(current_user, f"user.{kind}", user)
+    page = url_for(f"moderation.{kind}_user", username=user.username)
+    if request.method == "GET":
+        return redirect(page)
+    form = ReasonForm()
+    try:
+        if not form.validate():
+            raise Invalid("Keep the reason short.", field="reason")
+        apply(current_user, user, form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 404:
+            raise
+        flash(error.message, "error")
+        return redirect(page)
+    db.session.commit()
+    flash(f"{user.display_name} {done}", "info")
+    return redirect(_back(profile_url(user)))
+
+
+@bp.route("/users/<username>/suspend", methods=["GET", "POST"])
+@login_required
+def suspend_user(username: str):
+    return _restrict_page(username, "suspend", SuspendForm(), services.suspend_user)
 
 
 @bp.route("/users/<username>/unsuspend", methods=["GET", "POST"])
 @login_required
 def unsuspend_user(username: str):
-    user = _user_or_404(username)
-    require(current_user, "user.suspend", user)
-    if request.method == "GET":
-        return redirect(url_for("moderation.suspend_user", username=user.username))
-    form = ReasonForm()
-    try:
-        if not form.validate():
-            raise Invalid("Keep the reason short.", field="reason")
-        services.unsuspend_user(current_user, user, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 404:
-            raise
-        flash(error.message, "error")
-        return redirect(url_for("moderation.suspend_user", username=user.username))
-    db.session.commit()
-    flash(f"{user.display_name} may take part again.", "info")
-    return redirect(_back(profile_url(user)))
+    return _lift(username, "suspend", services.unsuspend_user, "may take part again.")
 
 
 @bp.route("/users/<username>/silence", methods=["GET", "POST"])
 @login_required
 def silence_user(username: str):
-    user = _user_or_404(username)
-    require(current_user, "user.silence", user)
-    form = SilenceForm()
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            members.silence_user(current_user, user, form.until.data, form.reason.data)
-        except DomainError as error:
-            if error.status_code == 404:
-                db.session.rollback()
-                raise
-            form_error(form, error, reraise_access=False)
-            status = 403 if error.status_code == 403 else 400
-        else:
-            db.session.commit()
-            flash(f"{user.display_name} is silenced until {user.silenced_until:%Y-%m-%d}.", "info")
-            return redirect(profile_url(user))
-    return render_template(
-        "moderation/silence.html",
-        form=form,
-        user=user,
-        profile_href=profile_url(user),
-        unsilence_form=ReasonForm(),
-    ), status
+    return _restrict_page(username, "silence", SilenceForm(), members.silence_user)
 
 
 @bp.route("/users/<username>/unsilence", methods=["GET", "POST"])
 @login_required
 def unsilence_user(username: str):
-    user = _user_or_404(username)
-    require(current_user, "user.silence", user)
-    if request.method == "GET":
-        return redirect(url_for("moderation.silence_user", username=user.username))
-    form = ReasonForm()
-    try:
-        if not form.validate():
-            raise Invalid("Keep the reason short.", field="reason")
-        members.unsilence_user(current_user, user, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 404:
-            raise
-        flash(error.message, "error")
-        return redirect(url_for("moderation.silence_user", username=user.username))
-    db.session.commit()
-    flash(f"{user.display_name} may post again.", "info")
-    return redirect(_back(profile_url(user)))
+    return _lift(username, "silence", members.unsilence_user, "may post again.")
 
 
 # --- audit log ---------------------------------------------------------------------

@@ -218,6 +218,19 @@ def test_staff_silence_a_member_from_the_silence_page(db, login_as, moderator, m
     assert not member.is_silenced
 
 
+def test_silencing_and_suspending_from_the_staff_pages_say_what_was_done(db, login_as, moderator, member):
+    db.session.commit()
+    client = login_as(moderator)
+    until = (utcnow() + WEEK).date()
+    data = {"until": until.isoformat(), "reason": "Heated"}
+    silenced = client.post(f"/mod/users/{member.username}/silence", data=data, follow_redirects=True)
+    assert f"{member.display_name} is silenced until {until:%Y-%m-%d}." in silenced.get_data(as_text=True)
+    lifted = client.post(f"/mod/users/{member.username}/unsilence", data={}, follow_redirects=True)
+    assert f"{member.display_name} may post again." in lifted.get_data(as_text=True)
+    suspended = client.post(f"/mod/users/{member.username}/suspend", data=data, follow_redirects=True)
+    assert f"{member.display_name} is suspended until {until:%Y-%m-%d}." in suspended.get_data(as_text=True)
+
+
 def test_a_member_cannot_open_or_post_the_silence_page(db, login_as, member):
     other = make_user()
     db.session.commit()
