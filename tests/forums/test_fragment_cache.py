@@ -144,7 +144,9 @@ def test_the_topic_page_costs_a_bounded_number_of_statements(app, db, client, lo
         # query (user JOIN user_session, checking the session is live) runs on every
         # request; before, the loader's get() found the test's already-loaded member in
         # the identity map, so the cold visit hid the statement the warm one shows.
-        for label, bound in (("cold", 14), ("warm", 12)):
+        # Cold also reads the site settings once (the header shows the site name);
+        # they are then served from the process's settings cache, so warm does not.
+        for label, bound in (("cold", 15), ("warm", 12)):
             statements.clear()
             _page(client, _path(topic))
             assert len(statements) <= bound, (label, len(statements), statements)
