@@ -362,3 +362,6 @@ def test_the_logo_must_be_a_public_uploaded_image(db, login_as, admin):
     )
     assert get_setting("logo_upload_id") == public.id
     assert f'src="/uploads/{public.id}/logo.webp"' in client.get("/admin/settings").get_data(as_text=True)
+    # Every page's header then carries it beside the site name, for visitors too.
+    header = client.get("/").get_data(as_text=True).split("</nav>")[0]
+    assert f'class="brand-logo" src="/uploads/{public.id}/logo"' in header
