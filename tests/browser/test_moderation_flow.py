@@ -4,6 +4,7 @@ and the post menu opens from the keyboard-reachable <details> on the topic page.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ if PLAYWRIGHT_ERROR and not REQUIRE_BROWSER:
     pytest.skip(PLAYWRIGHT_ERROR, allow_module_level=True)
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +61,11 @@ def _sign_in(page: Page, server: LiveServer, email: str, password: str) -> None:
 def _fits(page: Page, name: str) -> None:
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
+        # The resize reflows the page (and the header's fold script re-measures on the
+        # resize event): let the layout settle before measuring, without a fixed sleep.
+        # If it never settles, the assertion below reports the width that stayed.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(f"() => ({OVERFLOW_JS[6:]}) <= 0", timeout=5000)
         assert page.evaluate(OVERFLOW_JS) <= 0, f"{name} scrolls sideways at {viewport['width']} px"
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
