@@ -653,13 +653,15 @@ def seed_demo_command(posts: int, once: bool, search_index: bool) -> None:
 
     added["referrals"] = seed_referral_demo()
     # ---------------------------------------------------------------------------------
+    # Chat history, a flag in the queue, a suspended member, a pending join request.
+    # Before the pictures, so the people it adds are there when avatars are handed out
+    # and a second run finds nobody new to give one.
+    added.update(seed_activity_demo(DEMO_DOMAIN, MEMBER_PASSWORD))
     # --- pictures: avatars and logos (owned by app/uploads/demo.py) ---------------------
     from app.uploads.demo import seed_upload_demo
 
     added["pictures"] = seed_upload_demo()
     # ---------------------------------------------------------------------------------
-    # Chat history, a flag in the queue, a suspended member, a pending join request.
-    added.update(seed_activity_demo(DEMO_DOMAIN, MEMBER_PASSWORD))
     # --- directory demo data (owned by app/directory/directory_demo.py) ---------------
     # Last: it also rebuilds the directory's facet rows from everything seeded above.
     from app.directory.directory_demo import seed_directory_demo

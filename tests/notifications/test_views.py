@@ -26,9 +26,12 @@ HOSTILE_URLS = [
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
-    for path in ("/notifications/", "/notifications/preferences", "/notifications/unread.json"):
+    for path in ("/notifications/", "/notifications/preferences"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # A JSON client is told in JSON rather than redirected to an HTML page.
+    response = client.get("/notifications/unread.json")
+    assert response.status_code == 401 and response.is_json
 
 
 def test_list_shows_newest_first_with_unread_in_bold(db, login_as):
