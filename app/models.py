@@ -1,8 +1,8 @@
 """Import every core model so ``db.metadata`` is complete (Alembic, create_all)."""
 
 from app.accounts.models import AuthToken, Organization, OrganizationInvite, User  # noqa: F401
-from app.core.settings import SiteSetting  # noqa: F401
 from app.chat.models import ChatChannel, ChatMembership, ChatMessage  # noqa: F401
+from app.core.settings import SiteSetting  # noqa: F401
 from app.directory.models import (  # noqa: F401
     Connection,
     DirectoryFacet,
