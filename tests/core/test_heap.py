@@ -11,7 +11,9 @@ def test_objects_alive_at_start_up_are_frozen_and_later_ones_are_not():
         frozen = freeze_startup_objects()
         after = ["made after the freeze"]
         tracked = gc.get_objects()
-        assert frozen == gc.get_freeze_count() > 0
+        # Other threads of this worker (servers of earlier tests winding down) may free
+        # a few frozen objects meanwhile, so the count can only have shrunk.
+        assert 0 < gc.get_freeze_count() <= frozen
         assert not any(obj is before for obj in tracked)
         assert any(obj is after for obj in tracked)
     finally:
