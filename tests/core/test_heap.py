@@ -27,7 +27,8 @@ def test_a_server_collects_young_garbage_less_often_and_still_collects_it():
 
     thresholds = gc.get_threshold()
     try:
-        assert prepare_server_heap() == gc.get_freeze_count() > 0
+        frozen = prepare_server_heap()
+        assert 0 < gc.get_freeze_count() <= frozen  # see the test above
         assert gc.get_threshold() == (YOUNG_THRESHOLD, *thresholds[1:])
         assert gc.isenabled()
     finally:
