@@ -167,6 +167,7 @@ def _register_features(app: Flask) -> None:
     from app.chat.views import bp as chat_bp
     from app.core import live
     from app.core import settings as core_settings
+    from app.datatransfer import cli as datatransfer_cli
     from app.directory import hooks as directory_hooks
     from app.directory.network import hooks as network_hooks
     from app.directory.network.views import bp as network_bp
@@ -208,6 +209,7 @@ def _register_features(app: Flask) -> None:
     forums_cli.register(app)
     demo.register(app)
     serve.register(app)
+    datatransfer_cli.register(app)
     core_settings.init_app(app)
     init_uploads(app)
 

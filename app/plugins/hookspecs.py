@@ -35,6 +35,19 @@ def migrations_folders() -> list[str]:
 
 
 @hookspec
+def export_tables() -> list[Any]:
+    """The plug-in's content tables (``sqlalchemy.Table`` objects) for ``flask export``
+    and ``flask import`` (``app/datatransfer``).
+
+    Tables on the shared ``db.Model`` metadata are exported anyway; answer this hook
+    for every content table regardless, so a plug-in with its own ``MetaData`` is
+    covered too and the contract does not depend on import order. Leave derived
+    data (caches, leaderboards rebuilt from other rows) out, and mark such tables
+    with ``info={"export": False}``: they are rebuilt after an import, not restored.
+    """
+
+
+@hookspec
 def nav_items(actor: Any) -> list[dict]:
     """Header navigation entries for ``actor``: ``{"label", "endpoint", "order"}``."""
 
