@@ -63,7 +63,14 @@ def backup_sqlite(url: sa.URL, target: Path, pages_per_step: int = 1024) -> int:
 def pg_dump_command(url: sa.URL, target: Path) -> tuple[list[str], dict[str, str]]:
     """``pg_dump`` arguments and environment for ``url``; the password goes in
     ``PGPASSWORD``, never on the command line where ``ps`` shows it."""
-    libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    libpq = sa.URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    ).render_as_string(hide_password=False)
     env = {"PGPASSWORD": url.password} if url.password else {}
     return ["pg_dump", "--format=custom", "--no-owner", f"--file={target}", f"--dbname={libpq}"], env
 
