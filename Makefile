@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-services test-browser lint format bench clean
+.PHONY: run serve test test-services test-browser lint format bench clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: $(BIN)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --once
 	$(BIN)/flask run-server --host $(HOST) --port $(PORT)
+
+## serve: the production configuration (gunicorn + worker) on local PostgreSQL and Redis;
+## see app/production.py for the defaults it fills in.
+serve: $(BIN)/.installed
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m app.production
 
 ## test: the whole pytest suite (SQLite; browser and service suites skip without their services).
 test: $(BIN)/.installed-dev

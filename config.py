@@ -75,6 +75,9 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For and
+    # X-Forwarded-Proto are trusted, so limits count each client, not the proxy.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     # Redis down: count in this process's memory (logged as a warning) instead of
     # failing the request, and go back to Redis once it answers again (Flask-Limiter
     # retries it on limited requests, pausing 1, 2, 4 … up to 32 seconds between tries).

@@ -12,6 +12,7 @@ from flask_login import current_user, login_url
 from markupsafe import Markup
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import health, web_inputs
 from app.core import pagecache
@@ -223,6 +224,12 @@ def init_app(app: Flask) -> None:
         return error_response(500, "Something went wrong on our side. It has been logged.")
 
     app.wsgi_app = SecurityHeadersMiddleware(app.wsgi_app, security_headers(app.config))  # type: ignore[method-assign]
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx every request comes from the proxy's address: without this, rate
+        # limits keyed by client address would count all visitors as one, and HTTPS
+        # requests would look like plain HTTP. Only the last ``proxies`` hops are trusted.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     health.init_app(app)
 
     @app.context_processor
