@@ -132,6 +132,16 @@ class Config:
     # Processes for a full rebuild (flask search reindex); 2 on a 2-core host.
     SEARCH_WRITER_PROCS = int(os.environ.get("SEARCH_WRITER_PROCS", 1))
 
+    # Background worker (app/jobs): `flask worker`, and a worker inside `flask run-server`
+    # unless JOBS_IN_SERVER is off (set it off when `flask worker` runs on its own).
+    JOBS_IN_SERVER = _env_bool("JOBS_IN_SERVER", True)
+    JOBS_TIMEZONE = os.environ.get("JOBS_TIMEZONE", "UTC")  # for cron schedules
+    JOBS_SWEEP_SECONDS = float(os.environ.get("JOBS_SWEEP_SECONDS", 15))  # catch-up and retries
+    JOBS_RETRY_SECONDS = float(os.environ.get("JOBS_RETRY_SECONDS", 30))  # first retry; doubles
+    JOBS_RETRY_MAX_SECONDS = float(os.environ.get("JOBS_RETRY_MAX_SECONDS", 3600))
+    JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", 14))  # job_run history
+    JOBS_THREADS = int(os.environ.get("JOBS_THREADS", 4))
+
     # Forums.
     TOPICS_PER_PAGE = 30
     POSTS_PER_PAGE = 20

@@ -177,6 +177,8 @@ def _register_features(app: Flask) -> None:
     from app.forums import cli as forums_cli
     from app.forums import hooks as forum_hooks
     from app.forums.views import bp as forums_bp
+    from app.jobs import cli as jobs_cli
+    from app.jobs import hooks as jobs_hooks
     from app.moderation import hooks as moderation_hooks
     from app.moderation.views import bp as moderation_bp
     from app.notifications import hooks as notification_hooks
@@ -209,6 +211,7 @@ def _register_features(app: Flask) -> None:
     forums_cli.register(app)
     demo.register(app)
     serve.register(app)
+    jobs_cli.register(app)
     datatransfer_cli.register(app)
     core_settings.init_app(app)
     init_uploads(app)
@@ -221,6 +224,7 @@ def _register_features(app: Flask) -> None:
     core_hooks.extend([directory_hooks, network_hooks, referral_hooks])
     core_hooks.append(upload_hooks)
     core_hooks.append(admin_hooks)
+    core_hooks.append(jobs_hooks)
     manager = build_plugin_manager(app, internal=core_hooks)
     manager.hook.register_blueprints(app=app)
     manager.hook.register_cli(cli=app.cli)

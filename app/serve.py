@@ -60,11 +60,24 @@ def use_served_base_url(app: Flask, host: str, port: int) -> None:
 @click.option(
     "--port", type=click.IntRange(1, 65535), default=_default_port, show_default="$PORT or 5000", help="Port."
 )
+@click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Run the periodic jobs in this process too (default: the JOBS_IN_SERVER setting, on).",
+)
 @pass_script_info
-def run_server_command(info: ScriptInfo, host: str, port: int) -> None:
-    """Serve Guildhall (pages and live updates) with Flask-SocketIO's server."""
+def run_server_command(info: ScriptInfo, host: str, port: int, worker: bool | None) -> None:
+    """Serve Guildhall (pages and live updates) with Flask-SocketIO's server, and run
+    the background jobs beside it.
+
+    The worker is a scheduler thread in this process rather than a second process the
+    Makefile starts: Ctrl-C then stops both, nothing is left running in the background,
+    and ``make run`` needs no process manager. It claims each run in the database like
+    ``flask worker``, so running that as well does no job twice.
+    """
     from app.core.heap import prepare_server_heap
     from app.extensions import socketio
+    from app.jobs.scheduler import Worker
 
     app = info.load_app()
     use_served_base_url(app, host, port)
@@ -72,17 +85,25 @@ def run_server_command(info: ScriptInfo, host: str, port: int) -> None:
     # Flask's app.run() (which Flask-SocketIO calls) refuses to start under the `flask`
     # CLI unless this marker is gone; this command is the deliberate exception.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    jobs = Worker(app) if (app.config.get("JOBS_IN_SERVER", True) if worker is None else worker) else None
+    if jobs is not None:
+        jobs.start()
+        click.echo(f" * Background worker running {len(jobs.jobs)} periodic job(s) in this process")
     click.echo(f" * Guildhall is running at {public_url(host, port)} (press CTRL+C to quit)")
-    socketio.run(
-        app,
-        host=host,
-        port=port,
-        debug=app.debug,
-        use_reloader=False,
-        allow_unsafe_werkzeug=True,
-        # Flask-SocketIO passes extra options through app.run() to Werkzeug's run_simple.
-        request_handler=RequestHandler,
-    )
+    try:
+        socketio.run(
+            app,
+            host=host,
+            port=port,
+            debug=app.debug,
+            use_reloader=False,
+            allow_unsafe_werkzeug=True,
+            # Flask-SocketIO passes extra options through app.run() to Werkzeug's run_simple.
+            request_handler=RequestHandler,
+        )
+    finally:
+        if jobs is not None:
+            jobs.stop(wait=True)  # a run in progress finishes and is recorded
 
 
 def register(app: Flask) -> None:

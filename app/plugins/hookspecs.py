@@ -30,6 +30,27 @@ def register_cli(cli: Any) -> None:
 
 
 @hookspec
+def periodic_jobs(app: Any) -> list[dict]:
+    """Periodic jobs for ``flask worker`` (app/jobs), so no feature needs cron or a
+    request to do its timed work. Each is a dict:
+
+    - ``name``: unique, lower-case, prefixed by the feature (``search.retry-index-writes``);
+    - ``func``: a callable taking no arguments, or one (the app); it runs inside an app
+      context, and the worker commits ``db.session`` after it returns (rolls back if it
+      raises), together with the record that the run succeeded;
+    - a schedule, exactly one of ``every`` (seconds, or a ``timedelta``) or ``cron``
+      (a five-field crontab expression, in ``JOBS_TIMEZONE``, UTC by default);
+    - optional ``max_attempts`` (default 5, counting the first try; failed runs are
+      retried with a doubling back-off), ``stale_after`` (seconds before a run whose
+      worker vanished is retried, default 3600) and ``description``.
+
+    Each scheduled slot runs once across every worker on every host, so a job need not
+    guard against running twice at the same time; it should still be idempotent, since
+    a run whose worker was killed mid-way is retried. ``app`` lets a schedule follow a
+    setting; implementations may leave the argument out."""
+
+
+@hookspec
 def migrations_folders() -> list[str]:
     """Absolute paths of the plug-in's Alembic ``versions`` folders (its own branch)."""
 

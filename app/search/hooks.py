@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.plugins import hookimpl
-from app.search.indexing import enqueue
+from app.search.indexing import enqueue, retry_pending_index_writes
 
 
 def _post_key(post: Any) -> str:
@@ -104,3 +104,17 @@ def organization_updated(organization: Any, actor: Any) -> None:
 @hookimpl
 def category_updated(category: Any, actor: Any) -> None:
     enqueue(f"category:{category.id}")
+
+
+@hookimpl
+def periodic_jobs(app: Any) -> list[dict]:
+    # Index writes that failed (or never ran: a process killed after its commit) are
+    # retried by the worker, off the request path.
+    return [
+        {
+            "name": "search.retry-index-writes",
+            "func": retry_pending_index_writes,
+            "every": max(float(app.config.get("SEARCH_RETRY_SECONDS", 30)), 1.0),
+            "description": "Write queued search index changes a failure or a crash left behind",
+        }
+    ]

@@ -6,9 +6,10 @@ intent to re-index commits (or rolls back) with the change itself, and registers
 drain for after the commit. :func:`drain` then, in its own session, takes the backend's
 write lock, loads each key's *current* state from the database, writes the index and
 deletes the rows it handled. If the index write fails the rows stay, with a growing
-back-off, and are retried by the next drain: after the next commit, on a later request
-(:func:`retry_if_due`), or by ``flask search reindex`` / ``flask search drain``. The
-database write is never touched by an index failure.
+back-off, and are retried by the next drain: after the next commit, by the background
+worker's ``search.retry-index-writes`` job (:func:`retry_pending_index_writes`), or by
+``flask search reindex`` / ``flask search drain``. The database write is never touched
+by an index failure.
 
 One pooled connection per thread at a time: the drain runs in the committing thread
 only once the commit has handed its connection back to the pool
@@ -21,7 +22,6 @@ the pool timed out.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -275,32 +275,20 @@ def _parse_dates(payload: dict) -> dict:
     return out
 
 
-# --- retry on a later request ------------------------------------------------------------
-
-_last_retry: dict[int, float] = {}
+# --- retry by the background worker -------------------------------------------------------
 
 
-def retry_if_due(app: Flask) -> None:
-    """At most every ``SEARCH_RETRY_SECONDS`` per process: drain rows left by a failure
-    (or by a process killed between its commit and its drain).
+class IndexRetryFailed(RuntimeError):
+    """Queued index changes could not be written; the worker records the run as failed."""
 
-    Runs before a request's view. The drain takes a connection of its own, so the
-    request's session must not be holding one meanwhile: a read an earlier hook made
-    is ended first (its objects reload on their next use); a session with unflushed
-    changes is left alone and the retry waits for a later request.
+
+def retry_pending_index_writes(app: Flask) -> None:
+    """Drain rows left by a failed index write (or by a process killed between its
+    commit and its drain). The ``search.retry-index-writes`` periodic job, run by the
+    background worker (``app.jobs``) every ``SEARCH_RETRY_SECONDS``: no request waits
+    for it. Raises when the index still refused the changes, so the run shows as failed
+    in ``flask jobs list`` and the metrics; the rows keep their own back-off.
     """
-    interval = float(app.config.get("SEARCH_RETRY_SECONDS", 30))
-    now = time.monotonic()
-    last = _last_retry.setdefault(id(app), now)  # the clock starts at the first request
-    if now - last < interval or (last == now and interval > 0):
-        return
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        return
-    _last_retry[id(app)] = now
-    if session.in_transaction():
-        session.rollback()
-    try:
-        drain(app)
-    except Exception:  # e.g. tables not created yet: never fail the request over it
-        log.exception("search: the retry of queued index changes failed")
+    result = drain(app)
+    if result.failed or result.errors:
+        raise IndexRetryFailed(f"{result.failed} change(s) kept for retry: {'; '.join(result.errors)[:500]}")

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from app.core.errors import DomainError
 from app.core.params import page_number
 from app.search import services
-from app.search.indexing import retry_if_due
 
 bp = Blueprint("search", __name__)
 FILTER_ARGS = ("category", "tag", "organization", "author", "date_from", "date_to")
-
-
-@bp.before_app_request
-def _retry_pending_index_writes() -> None:
-    retry_if_due(current_app._get_current_object())
 
 
 def _arguments() -> dict[str, Any]:

@@ -130,13 +130,18 @@ def test_a_failed_index_write_keeps_the_change_and_is_retried(app, db, member, c
     assert keys(member, "jackfruitword") == {f"topic:{topic.id}"} and pending_count(db) == 0
 
 
-def test_due_retries_run_on_a_later_request(app, db, client, member, category, keys):
+def test_due_retries_run_by_the_worker_job_not_on_requests(app, db, client, runner, member, category, keys):
+    """The retry left the request path (issue 21): a request no longer drains the
+    queue; the worker's ``search.retry-index-writes`` job does."""
     topic = forums.create_topic(member, category, "Later", "persimmonword")
     app.config["SEARCH_INDEX_AFTER_COMMIT"] = False
     db.session.commit()
     assert keys(member, "persimmonword") == set() and pending_count(db) == 1
-    app.config["SEARCH_RETRY_SECONDS"] = 0
     client.get("/healthz")
+    client.get("/search?q=persimmonword")
+    assert pending_count(db) == 1
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0 and "search.retry-index-writes" in result.output, result.output
     assert keys(member, "persimmonword") == {f"topic:{topic.id}"} and pending_count(db) == 0
 
 
