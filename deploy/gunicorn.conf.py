@@ -20,6 +20,7 @@ Environment (each optional):
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,8 +54,25 @@ errorlog = "-"
 graceful_timeout = 10
 
 
-def child_exit(server, worker) -> None:
-    """A worker process ended: Prometheus's multi-process files of that pid are marked dead.
+def on_starting(server) -> None:
+    """Multi-process metrics: this instance's folder starts empty (README "Observability").
 
-    TODO(H3): call app.observability's child_exit helper once it lands.
+    Files left by an earlier run would be summed into ``/metrics`` as if alive. Each
+    instance on a host needs a folder of its own (the systemd unit uses the port).
     """
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    """A worker process ended: its live Prometheus gauges (Socket.IO connections) stop
+    counting. Only with multi-process metrics on, so the master imports the app's
+    code only when it needs it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        sys.path.insert(0, str(ROOT))
+        from app.observability.metrics import mark_process_dead
+
+        mark_process_dead(worker.pid)

@@ -411,3 +411,76 @@ def test_nginx_in_front_of_two_gunicorn_processes_and_the_worker(
         for client in sockets:
             client.close()
         stop(processes)
+
+
+# --- the other shipped files, checked without their services ------------------------
+
+
+def _compose() -> dict:
+    import yaml
+
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def test_compose_runs_two_app_instances_the_worker_and_their_services():
+    services = _compose()["services"]
+    assert {"app1", "app2", "worker", "migrate", "postgres", "redis", "nginx"} <= set(services)
+    for name in ("app1", "app2"):
+        assert services[name]["command"] == ["gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"]
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert services["worker"]["command"] == ["flask", "--app", "wsgi", "worker"]
+    assert services["migrate"]["command"] == ["flask", "--app", "wsgi", "db", "upgrade"]
+    assert (ROOT / services["app1"]["build"]["dockerfile"]).is_file()
+    env = services["app1"]["environment"]
+    assert env["GUILDHALL_CONFIG"] == "production"
+    assert env["SEARCH_BACKEND"] == "postgres"
+    assert env["TRUSTED_PROXIES"] == "1"
+    for name in ("SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI", "PAGE_CACHE_REDIS_URL"):
+        assert env[name].startswith("redis://redis:6379/")
+    assert env["DATABASE_URL"].startswith("postgresql+psycopg://guildhall:")
+
+
+def test_compose_mounts_the_nginx_files_this_suite_runs_and_the_static_folder():
+    mounts = {}
+    for volume in _compose()["services"]["nginx"]["volumes"]:
+        source, target, _mode = volume.split(":")
+        assert (DEPLOY / source).exists(), source
+        mounts[(DEPLOY / source).resolve()] = target
+    assert mounts[DEPLOY / "nginx" / "guildhall.conf"].startswith("/etc/nginx/conf.d/")
+    assert mounts[DEPLOY / "nginx" / "upstream.compose.conf"].startswith("/etc/nginx/conf.d/")
+    # The static alias of the shipped site config is where compose mounts static/.
+    assert mounts[ROOT / "static"] == "/srv/guildhall/static"
+    assert "alias /srv/guildhall/static/;" in (DEPLOY / "nginx" / "guildhall.conf").read_text()
+
+
+def _gunicorn_settings(monkeypatch, **env: str) -> dict:
+    import runpy
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+
+
+def test_gunicorn_runs_one_worker_process_per_instance_on_host_and_port(monkeypatch):
+    settings = _gunicorn_settings(monkeypatch, HOST="127.0.0.1", PORT="8001", GUNICORN_WORKER="threads")
+    assert settings["workers"] == 1
+    assert settings["worker_class"] == "gthread"
+    assert settings["bind"] == ["127.0.0.1:8001"]
+    assert settings["control_socket_disable"] is True
+    assert _gunicorn_settings(monkeypatch, HOST="::1", PORT="8002")["bind"] == ["[::1]:8002"]
+    assert _gunicorn_settings(monkeypatch, GUNICORN_WORKER="gevent")["worker_class"] == "gevent"
+
+
+def test_an_unknown_gunicorn_worker_stops_with_the_choices(monkeypatch):
+    with pytest.raises(SystemExit, match="threads, gevent"):
+        _gunicorn_settings(monkeypatch, GUNICORN_WORKER="eventlet")
+
+
+def test_the_systemd_units_run_the_shipped_config_and_the_worker():
+    instance = (DEPLOY / "systemd" / "guildhall@.service").read_text()
+    assert "ExecStart=/srv/guildhall/.venv/bin/gunicorn -c deploy/gunicorn.conf.py wsgi:app" in instance
+    assert "Environment=HOST=127.0.0.1 PORT=%i" in instance
+    worker = (DEPLOY / "systemd" / "guildhall-worker.service").read_text()
+    assert "ExecStart=/srv/guildhall/.venv/bin/flask --app wsgi worker" in worker
+    upstream = (DEPLOY / "nginx" / "upstream.conf").read_text()
+    assert "server 127.0.0.1:8001;" in upstream and "server 127.0.0.1:8002;" in upstream
