@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, request, session
 
+from app.jobs.services import queue_stats
 from app.observability import logs, metrics
 from app.observability.middleware import STATE_ENVIRON, RequestObserver, RequestState
 from app.observability.request_ids import current_request_id
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
 
     logs.configure_logging(app)
     metrics.init_app(app)
+    metrics.set_job_stats_source(app, queue_stats)
     record_metrics = metrics.enabled(app)
     if record_metrics and socketio.server is not None:
         metrics.instrument_socketio(socketio.server)

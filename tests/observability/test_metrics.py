@@ -119,6 +119,14 @@ def test_search_lag_is_read_from_the_pending_queue(client, db):
 
 
 @ENABLED
+def test_job_numbers_come_from_the_job_runs_by_default(client, db):
+    samples = _scrape(client)
+    assert samples[("guildhall_jobs", (("state", "pending"),))] == 0
+    assert samples[("guildhall_jobs", (("state", "failed"),))] == 0
+    assert samples[("guildhall_metrics_source_up", (("source", "jobs"),))] == 1
+
+
+@ENABLED
 def test_job_numbers_come_from_the_configured_source(app: Flask, client, db):
     metrics.set_job_stats_source(app, lambda: {"pending": 3, "failed": 1, "label": "ignored"})
     samples = _scrape(client)
