@@ -308,7 +308,12 @@ def test_nginx_in_front_of_two_gunicorn_processes_and_the_worker(
                 subprocess.Popen(
                     command,
                     cwd=ROOT,
-                    env=dict(env, HOST="127.0.0.1", PORT=str(port)),
+                    env=dict(
+                        env,
+                        HOST="127.0.0.1",
+                        PORT=str(port),
+                        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / f"metrics-{port}"),
+                    ),
                     stdout=subprocess.DEVNULL,
                     stderr=(tmp_path / f"gunicorn-{port}.err").open("wb"),
                 )
@@ -411,6 +416,10 @@ def test_nginx_in_front_of_two_gunicorn_processes_and_the_worker(
         for client in sockets:
             client.close()
         stop(processes)
+    # gunicorn's hooks (deploy/gunicorn.conf.py: metrics files, child_exit) ran cleanly.
+    for port in app_ports:
+        errors = (tmp_path / f"gunicorn-{port}.err").read_text()
+        assert "Traceback" not in errors, errors[-3000:]
 
 
 # --- the other shipped files, checked without their services ------------------------
