@@ -171,10 +171,6 @@ def _register_features(app: Flask) -> None:
     from app.core import settings as core_settings
     from app.datatransfer import cli as datatransfer_cli
     from app.directory import hooks as directory_hooks
-    from app.directory.network import hooks as network_hooks
-    from app.directory.network.views import bp as network_bp
-    from app.directory.referrals import hooks as referral_hooks
-    from app.directory.referrals.views import bp as referrals_bp
     from app.directory.views import bp as directory_bp
     from app.forums import cli as forums_cli
     from app.forums import hooks as forum_hooks
@@ -183,12 +179,16 @@ def _register_features(app: Flask) -> None:
     from app.jobs import hooks as jobs_hooks
     from app.moderation import hooks as moderation_hooks
     from app.moderation.views import bp as moderation_bp
+    from app.network import hooks as network_hooks
+    from app.network.views import bp as network_bp
     from app.notifications import hooks as notification_hooks
     from app.notifications.views import bp as notifications_bp
     from app.plugins import build_plugin_manager
     from app.qa import cli as qa_cli
     from app.qa import hooks as qa_hooks
     from app.qa.views import bp as qa_bp
+    from app.referrals import hooks as referral_hooks
+    from app.referrals.views import bp as referrals_bp
     from app.search import cli as search_cli
     from app.search import hooks as search_hooks
     from app.search import qa_adapter as search_qa_adapter

@@ -648,8 +648,8 @@ def seed_demo_command(posts: int, once: bool, search_index: bool) -> None:
 
     added["Q&A questions"] = seed_qa_demo()
     # ---------------------------------------------------------------------------------
-    # --- referral demo data (owned by app/directory/referrals/demo.py) -----------------
-    from app.directory.referrals.demo import seed_referral_demo
+    # --- referral demo data (owned by app/referrals/demo.py) -----------------
+    from app.referrals.demo import seed_referral_demo
 
     added["referrals"] = seed_referral_demo()
     # ---------------------------------------------------------------------------------

@@ -4,14 +4,10 @@ from app.accounts.models import AuthToken, Organization, OrganizationInvite, Use
 from app.chat.models import ChatChannel, ChatMembership, ChatMessage  # noqa: F401
 from app.core.settings import SiteSetting  # noqa: F401
 from app.directory.models import (  # noqa: F401
-    Connection,
     DirectoryFacet,
     DirectoryProfile,
-    Follow,
     ProfileField,
     ProfileFieldValue,
-    Referral,
-    ReferralEvent,
 )
 from app.forums.models import (  # noqa: F401
     Category,
@@ -26,6 +22,7 @@ from app.forums.models import (  # noqa: F401
 )
 from app.jobs.models import JobRun  # noqa: F401
 from app.moderation.models import AuditEntry, Flag  # noqa: F401
+from app.network.models import Connection, Follow  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.qa.models import (  # noqa: F401
     QAAcceptedAnswer,
@@ -39,5 +36,6 @@ from app.qa.models import (  # noqa: F401
     QATopicTag,
     QAVote,
 )
+from app.referrals.models import Referral, ReferralEvent  # noqa: F401
 from app.search.models import SearchDocument, SearchPending  # noqa: F401
 from app.uploads.models import Upload  # noqa: F401

@@ -334,8 +334,8 @@ def _recent_posts(user: Any) -> list[dict]:
 
 def _network(viewer: Any, user: Any) -> dict:
     """Connection state, follow state and counts for the profile's buttons."""
-    from app.directory.network import connections, follows
-    from app.directory.network.forms import ConnectForm
+    from app.network import connections, follows
+    from app.network.forms import ConnectForm
     from app.notifications.links import profile_url
 
     state = connections.state_between(viewer, user)
@@ -355,7 +355,7 @@ def _network(viewer: Any, user: Any) -> dict:
 def _accepted_answers(user: Any) -> list[dict]:
     """The member's accepted answers the viewer may see (questions in categories the
     viewer cannot read, and hidden or deleted answers, are left out)."""
-    from app.directory.network.activity import recent_accepted_answers
+    from app.network.activity import recent_accepted_answers
     from app.notifications.links import post_url
 
     return [

@@ -309,7 +309,7 @@ RULES.update(
 )
 # --- end chat ----------------------------------------------------------------------
 
-# --- referrals (app/directory/referrals/) ------------------------------------------
+# --- referrals (app/referrals/) ---------------------------------------------------
 # A referral is seen by the members of its two organizations and by admins (not
 # moderators). Only members act: the recipient side answers and reports progress, the
 # sender side withdraws. Admins look but never act on another organization's behalf.

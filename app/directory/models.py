@@ -1,18 +1,18 @@
-"""Directory tables: custom profile fields, directory preferences, connections, referrals.
+"""Directory tables: custom profile fields, directory preferences and facets.
 
 Everything a member can hide lives here rather than on ``user_account``, so the
-directory's privacy rules sit beside the data they protect.
+directory's privacy rules sit beside the data they protect. The network's tables
+live in ``app/network/models.py``, referrals' in ``app/referrals/models.py``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import Organization, User
+from app.accounts.models import User
 from app.core.db import utcnow
 from app.extensions import db
 
@@ -29,12 +29,6 @@ HIDEABLE_FIELDS = (
     "certifications",
     "industries",
 )
-
-CONNECTION_STATES = ("pending", "accepted", "declined")
-
-REFERRAL_STATES = ("sent", "accepted", "declined", "in_progress", "won", "lost", "expired", "withdrawn")
-REFERRAL_OPEN_STATES = ("sent", "accepted", "in_progress")
-CONFIDENTIALITY_LEVELS = ("standard", "confidential")
 
 
 class ProfileField(db.Model):
@@ -116,124 +110,3 @@ class DirectoryFacet(db.Model):
     facet: Mapped[str] = mapped_column(sa.String(60), nullable=False)
     value: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     visibility: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="everyone")
-
-
-def _pair_key(context) -> str:
-    """Both directions of a pair share one key, so two members asking each other at
-    the same instant cannot make two rows."""
-    values = context.get_current_parameters()
-    low, high = sorted((values["requester_id"], values["addressee_id"]))
-    return f"{low}:{high}"
-
-
-class Connection(db.Model):
-    """A professional-network connection: one row per pair, whoever asked first."""
-
-    __tablename__ = "directory_connection"
-    __table_args__ = (
-        sa.UniqueConstraint("requester_id", "addressee_id"),
-        sa.Index("ix_directory_connection_addressee_status", "addressee_id", "status"),
-        sa.Index("ix_directory_connection_requester_status", "requester_id", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    requester_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False
-    )
-    addressee_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False
-    )
-    status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="pending")
-    message: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
-    pair_key: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False, default=_pair_key)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
-    responded_at: Mapped[datetime | None] = mapped_column()
-    # Set when the requester cancels a declined request during the cool-down: the row
-    # stays so cancelling cannot restart the clock (see directory/network/connections.py).
-    withdrawn_at: Mapped[datetime | None] = mapped_column()
-
-    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
-    addressee: Mapped[User] = relationship(foreign_keys=[addressee_id])
-
-
-class Follow(db.Model):
-    """Following a member's public activity; one-way and needs no consent."""
-
-    __tablename__ = "directory_follow"
-
-    follower_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
-    )
-    followed_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
-
-
-class Referral(db.Model):
-    """A customer opportunity one partner organization hands to another.
-
-    Visible only to the staff of the two organizations and to admins. Referrals sent
-    to a shortlist share a ``batch`` key: when one recipient accepts, the others close.
-    """
-
-    __tablename__ = "referral"
-    __table_args__ = (
-        sa.Index("ix_referral_sender_org", "sender_org_id", "created_at"),
-        sa.Index("ix_referral_recipient_org", "recipient_org_id", "created_at"),
-        sa.CheckConstraint("sender_org_id <> recipient_org_id", name="not_self"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    batch: Mapped[str] = mapped_column(sa.String(32), nullable=False, index=True)
-    sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    sender_org_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organization.id", ondelete="CASCADE"), nullable=False
-    )
-    recipient_org_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organization.id", ondelete="CASCADE"), nullable=False
-    )
-    summary: Mapped[str] = mapped_column(sa.String(200), nullable=False)
-    details: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    details_html: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    customer_name: Mapped[str] = mapped_column(sa.String(120), nullable=False, default="")
-    customer_region: Mapped[str] = mapped_column(sa.String(80), nullable=False, default="")
-    customer_industry: Mapped[str] = mapped_column(sa.String(80), nullable=False, default="")
-    specialisms: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
-    estimated_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
-    currency: Mapped[str] = mapped_column(sa.String(3), nullable=False, default="USD")
-    # "confidential": the customer's name and the details reach the recipient only after it accepts.
-    confidentiality: Mapped[str] = mapped_column(sa.String(15), nullable=False, default="standard")
-    status: Mapped[str] = mapped_column(sa.String(15), nullable=False, default="sent", index=True)
-    decline_reason: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
-    outcome_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
-    outcome_note: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
-    expires_at: Mapped[datetime] = mapped_column(nullable=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
-
-    sender: Mapped[User | None] = relationship()
-    sender_org: Mapped[Organization] = relationship(foreign_keys=[sender_org_id])
-    recipient_org: Mapped[Organization] = relationship(foreign_keys=[recipient_org_id])
-    events: Mapped[list[ReferralEvent]] = relationship(
-        back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
-    )
-
-
-class ReferralEvent(db.Model):
-    """One step on a referral's timeline, seen by both sides."""
-
-    __tablename__ = "referral_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    referral_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("referral.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(sa.String(15), nullable=False)
-    note: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
-    value: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
-
-    referral: Mapped[Referral] = relationship(back_populates="events")
-    actor: Mapped[User | None] = relationship()

@@ -313,7 +313,7 @@ def notification_text(notification: Any, viewer: Any) -> str | None:
     while the viewer may still see it."""
 
 
-# --- referrals (app/directory/referrals/) -------------------------------------------
+# --- referrals (app/referrals/) ----------------------------------------------------
 
 
 @hookspec

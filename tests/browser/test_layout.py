@@ -129,8 +129,8 @@ def _seed_demo(app: Flask) -> dict[str, str]:
     from app.chat import channels, messages
     from app.demo import seed_base
     from app.directory.directory_demo import seed_directory_demo
-    from app.directory.models import Referral
-    from app.directory.referrals.demo import seed_referral_demo
+    from app.referrals.demo import seed_referral_demo
+    from app.referrals.models import Referral
     from app.extensions import db
     from app.forums.models import Category, Topic
     from app.qa.demo import seed_qa_demo

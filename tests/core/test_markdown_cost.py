@@ -25,9 +25,9 @@ from app.core.sanitize import (
     render_markdown_unbounded,
     too_costly,
 )
-from app.directory.referrals.checks import DETAILS_MAX
 from app.forums import services
 from app.forums.posting import BODY_MAX
+from app.referrals.checks import DETAILS_MAX
 from tests.factories import make_category, make_user
 from tests.hostile import script_vectors_in, xss_vectors
 

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.db import utcnow
-from app.directory.models import Connection, DirectoryProfile
+from app.directory.models import DirectoryProfile
 from app.extensions import db
+from app.network.models import Connection
 from app.notifications.models import Notification
 from tests.factories import make_org, make_user
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from app.directory.models import Connection
-from app.directory.network import connections
 from app.extensions import db
+from app.network import connections
+from app.network.models import Connection
 from tests.factories import make_user
 from tests.network.conftest import connection_rows, count, hide_member, notifications_for
 

@@ -7,9 +7,9 @@ import pytest
 
 from app.accounts.models import Anonymous
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.directory.models import Connection
-from app.directory.network import connections
-from app.directory.network.connections import (
+from app.extensions import db
+from app.network import connections
+from app.network.connections import (
     STATE_CONNECTED,
     STATE_INCOMING,
     STATE_NONE,
@@ -17,7 +17,7 @@ from app.directory.network.connections import (
     STATE_SELF,
     state_between,
 )
-from app.extensions import db
+from app.network.models import Connection
 from tests.network.conftest import age_decline, connection_rows, count, notifications_for
 
 
@@ -296,7 +296,7 @@ def test_one_row_per_pair_whichever_way_round(db, alice, bob):
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from app.directory.models import Connection
+    from app.network.models import Connection
 
     first, second = alice, bob
     db.session.add(Connection(requester_id=first.id, addressee_id=second.id))

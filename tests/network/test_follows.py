@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from app.accounts.models import Anonymous
 from app.core.db import utcnow
 from app.core.errors import Invalid, PermissionDenied
-from app.directory.models import Follow
-from app.directory.network import activity, follows
 from app.extensions import db
 from app.forums.models import Post
+from app.network import activity, follows
+from app.network.models import Follow
 from app.qa.models import QAAcceptedAnswer, QACategory
 from tests.factories import make_category, make_post, make_topic
 from tests.network.conftest import count

@@ -9,9 +9,9 @@ import pytest
 
 from app.accounts import services
 from app.core.errors import DomainError
-from app.directory.models import Connection
-from app.directory.network import connections, follows
 from app.extensions import db
+from app.network import connections, follows
+from app.network.models import Connection
 from tests.factories import make_user
 from tests.hostile import naughty_strings, page_script_vectors_in, xss_vectors
 from tests.network.conftest import count

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup
 
-from app.directory.network import connections, follows
 from app.extensions import db
+from app.network import connections, follows
 from app.plugins import hookimpl, plugin_manager
 from app.qa import acceptance
 from tests.factories import make_user

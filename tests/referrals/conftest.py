@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.db import utcnow
-from app.directory.models import Referral, ReferralEvent
-from app.directory.referrals import services as referrals
 from app.extensions import db
 from app.notifications.models import Notification
+from app.referrals import services as referrals
+from app.referrals.models import Referral, ReferralEvent
 from tests.factories import make_org, make_user
 
 VALID = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.directory.models import Referral, ReferralEvent
+from app.referrals.models import Referral, ReferralEvent
 
 
 def test_seed_demo_adds_referrals_once(runner, db):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import Conflict
-from app.directory.models import Referral
-from app.directory.referrals import lists as referral_lists
-from app.directory.referrals import services as referrals
-from app.directory.referrals.history import referral_history
 from app.extensions import db
+from app.referrals import lists as referral_lists
+from app.referrals import services as referrals
+from app.referrals.history import referral_history
+from app.referrals.models import Referral
 from tests.referrals.conftest import make_overdue, notifications_of, send
 
 

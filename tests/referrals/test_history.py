@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from app.core.errors import NotFound
-from app.directory.referrals import services as referrals
-from app.directory.referrals.history import referral_history
 from app.extensions import db
+from app.referrals import services as referrals
+from app.referrals.history import referral_history
 from tests.referrals.conftest import make_overdue, send
 
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.errors import DomainError
-from app.directory.models import Referral
-from app.directory.referrals import services as referrals
 from app.extensions import db
+from app.referrals import services as referrals
+from app.referrals.models import Referral
 from tests.hostile import naughty_strings, page_script_vectors_in, script_vectors_in, xss_vectors
 from tests.referrals.conftest import VALID
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from app.accounts import organizations
-from app.directory.referrals import services as referrals
 from app.extensions import db
+from app.referrals import services as referrals
 from tests.referrals.conftest import notifications_of, send
 
 OUTSIDERS = ("carl", "loner", "moderator")

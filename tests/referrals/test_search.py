@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from app.accounts import organizations
 from app.accounts.models import Anonymous
-from app.directory.referrals import services as referrals
 from app.extensions import db
+from app.referrals import services as referrals
 from app.search import services
 from tests.referrals.conftest import send
 

@@ -9,9 +9,9 @@ import pytest
 
 from app.core.db import utcnow
 from app.core.errors import Invalid, PermissionDenied
-from app.directory.models import ReferralEvent
-from app.directory.referrals import services as referrals
 from app.extensions import db
+from app.referrals import services as referrals
+from app.referrals.models import ReferralEvent
 from tests.referrals.conftest import VALID, counts, notifications_of, send
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import Conflict, Invalid, PermissionDenied
-from app.directory.referrals import services as referrals
-from app.directory.referrals.shortlist import propose_shortlist
 from app.extensions import db
+from app.referrals import services as referrals
+from app.referrals.shortlist import propose_shortlist
 from tests.factories import make_org
 from tests.referrals.conftest import VALID, counts, notifications_of, send
 

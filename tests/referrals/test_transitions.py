@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.directory.models import Referral
-from app.directory.referrals import services as referrals
 from app.extensions import db
 from app.plugins import hookimpl, plugin_manager
+from app.referrals import services as referrals
+from app.referrals.models import Referral
 from tests.referrals.conftest import counts, notifications_of, send
 
 

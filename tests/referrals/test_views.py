@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.db import utcnow
-from app.directory.models import Referral
 from app.extensions import db
+from app.referrals.models import Referral
 from tests.referrals.conftest import VALID, counts, make_overdue, send
 
 FORM = {**VALID, "recipient": "south", "action": "send"}
@@ -161,7 +161,7 @@ def test_received_and_sent_tabs(world, client, login_as):
 
 
 def test_filtering_by_status(world, client, login_as):
-    from app.directory.referrals import services as referrals
+    from app.referrals import services as referrals
 
     first = send(world.andy, "south", summary="First one")
     send(world.andy, "third", summary="Second one")
@@ -264,7 +264,7 @@ def test_declining_without_a_reason_is_a_400_form_error(world, referral, client,
 
 
 def test_winning_without_a_value_is_a_400_form_error(world, referral, client, login_as):
-    from app.directory.referrals import services as referrals
+    from app.referrals import services as referrals
 
     referrals.accept(world.bob, referral)
     referrals.start_work(world.bob, referral)

@@ -10,7 +10,7 @@ from app.plugins import hookimpl
 @hookimpl
 def nav_items(actor: Any) -> list[dict]:
     from app.core.permissions import can
-    from app.directory.network.connections import incoming_request_count
+    from app.network.connections import incoming_request_count
 
     if not can(actor, "network.use"):
         return []

@@ -18,9 +18,9 @@ from app.accounts.services import get_user_by_username
 from app.core.errors import Invalid
 from app.core.params import page_number
 from app.core.permissions import is_active_member
-from app.directory.network import activity, connections, follows
-from app.directory.network.forms import ConnectForm, NetworkActionForm
 from app.extensions import db
+from app.network import activity, connections, follows
+from app.network.forms import ConnectForm, NetworkActionForm
 from app.notifications.links import profile_url
 from app.web import safe_next_url
 

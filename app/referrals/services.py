@@ -23,11 +23,11 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_admin, require
 from app.core.sanitize import render_markdown
-from app.directory.models import Referral, ReferralEvent
-from app.directory.referrals import checks as clean
-from app.directory.referrals.notices import announce
-from app.directory.referrals.shortlist import SHORTLIST_MAX
 from app.extensions import db
+from app.referrals import checks as clean
+from app.referrals.models import Referral, ReferralEvent
+from app.referrals.notices import announce
+from app.referrals.shortlist import SHORTLIST_MAX
 
 MAX_ID = 2**31 - 1
 SIBLING_NOTE = "Accepted by another partner."

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from app.accounts.models import Organization, User
 from app.core.db import utcnow
 from app.core.sanitize import render_markdown
-from app.directory.models import Referral, ReferralEvent
 from app.extensions import db
+from app.referrals.models import Referral, ReferralEvent
 
 # (sender username, recipient org slug, fields, [(step, actor username, note, value)], days ago)
 REFERRALS = [

@@ -32,9 +32,10 @@ from app.accounts.services import clean_text
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_active_member, is_staff
-from app.directory.models import Connection, DirectoryProfile
+from app.directory.models import DirectoryProfile
 from app.directory.profiles import get_profile, is_hidden_member
 from app.extensions import db
+from app.network.models import Connection
 from app.notifications.links import profile_url
 from app.notifications.models import Notification
 from app.notifications.services import notify

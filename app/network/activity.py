@@ -17,10 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from app.core.permissions import can
 from app.core.sanitize import plain_text
-from app.directory.network.follows import followed_ids
 from app.extensions import db
 from app.forums.models import Post, Topic
 from app.forums.reading import readable_posts_where
+from app.network.follows import followed_ids
 from app.notifications.links import post_url
 from app.qa.models import QAAcceptedAnswer, QACategory
 

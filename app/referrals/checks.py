@@ -13,8 +13,8 @@ from typing import Any
 from app.accounts.services import clean_list, no_nul
 from app.core.db import utcnow
 from app.core.errors import Invalid
-from app.directory.models import CONFIDENTIALITY_LEVELS
-from app.directory.referrals.currencies import is_currency
+from app.referrals.currencies import is_currency
+from app.referrals.models import CONFIDENTIALITY_LEVELS
 
 SUMMARY_MIN = 3
 SUMMARY_MAX = 200

@@ -18,10 +18,10 @@ from app.core.errors import Invalid
 from app.core.pagination import PageLinks
 from app.core.params import page_number
 from app.core.permissions import is_admin, require
-from app.directory.models import REFERRAL_STATES, Referral
-from app.directory.referrals.notices import referral_path
-from app.directory.referrals.services import customer_visible, expire_overdue
 from app.extensions import db
+from app.referrals.models import REFERRAL_STATES, Referral
+from app.referrals.notices import referral_path
+from app.referrals.services import customer_visible, expire_overdue
 
 PER_PAGE = 20
 MAX_PAGE = 10_000

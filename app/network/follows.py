@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core.errors import Conflict
-from app.directory.models import Follow
-from app.directory.network.connections import require_network_actor, require_other_member
 from app.extensions import db
+from app.network.connections import require_network_actor, require_other_member
+from app.network.models import Follow
 from app.plugins import fire
 
 

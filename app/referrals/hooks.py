@@ -9,8 +9,8 @@ import click
 import sqlalchemy as sa
 
 from app.core.permissions import can, is_active_member
-from app.directory.referrals import notices
 from app.plugins import hookimpl
+from app.referrals import notices
 
 
 @hookimpl
@@ -26,9 +26,9 @@ def search_principals(actor: Any) -> list[str]:
 @hookimpl
 def search_documents(since: Any) -> list[dict]:
     """Every referral (changed after ``since``) for a rebuild of the index."""
-    from app.directory.models import Referral
-    from app.directory.referrals.notices import search_document
     from app.extensions import db
+    from app.referrals.models import Referral
+    from app.referrals.notices import search_document
 
     query = sa.select(Referral).order_by(Referral.id)
     if since is not None:
@@ -76,8 +76,8 @@ def register_cli(cli: Any) -> None:
     @referrals_group.command("expire")
     def expire_command() -> None:
         """Expire referrals still waiting for an answer after their expiry date."""
-        from app.directory.referrals.services import expire_overdue
         from app.extensions import db
+        from app.referrals.services import expire_overdue
 
         count = expire_overdue()
         db.session.commit()

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from app.accounts.models import Organization
 from app.core.permissions import require
-from app.directory.models import REFERRAL_OPEN_STATES, Referral, ReferralEvent
-from app.directory.referrals.services import expire_overdue
 from app.extensions import db
+from app.referrals.models import REFERRAL_OPEN_STATES, Referral, ReferralEvent
+from app.referrals.services import expire_overdue
 
 RECENT = 10
 

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.directory.referrals import checks as limits
-from app.directory.referrals.currencies import currency_choices
+from app.referrals import checks as limits
+from app.referrals.currencies import currency_choices
 
 _EXPIRY_HINT = "Not a valid date: use the date picker or write it like 2030-05-31."
 

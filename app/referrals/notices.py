@@ -19,10 +19,10 @@ from werkzeug.routing import BuildError
 
 from app.accounts.models import User
 from app.core.permissions import can
-from app.directory.models import Referral
 from app.extensions import db
 from app.notifications.services import notify
 from app.plugins import fire
+from app.referrals.models import Referral
 
 SEARCH_KIND = "referral"
 

@@ -18,14 +18,14 @@ from app.accounts import organizations as org_services
 from app.accounts.views import actor
 from app.core.errors import DomainError, Invalid, PermissionDenied
 from app.core.permissions import can
-from app.directory.referrals import checks as referral_input
-from app.directory.referrals import lists as referral_lists
-from app.directory.referrals import services as referrals
-from app.directory.referrals.currencies import CURRENCIES
-from app.directory.referrals.forms import DeclineForm, NoteForm, OutcomeForm, ReferralForm
-from app.directory.referrals.history import referral_history
-from app.directory.referrals.shortlist import SHORTLIST_MAX, propose_shortlist
 from app.extensions import db
+from app.referrals import checks as referral_input
+from app.referrals import lists as referral_lists
+from app.referrals import services as referrals
+from app.referrals.currencies import CURRENCIES
+from app.referrals.forms import DeclineForm, NoteForm, OutcomeForm, ReferralForm
+from app.referrals.history import referral_history
+from app.referrals.shortlist import SHORTLIST_MAX, propose_shortlist
 from app.web import form_error
 
 bp = Blueprint("referrals", __name__)

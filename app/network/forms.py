@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.directory.network.connections import MESSAGE_MAX
+from app.network.connections import MESSAGE_MAX
 
 
 class NetworkActionForm(FlaskForm):
