@@ -118,8 +118,9 @@ def _theme_for(accent: str) -> Theme:
 
 
 def theme_css() -> Response:
-    """``/theme.css``: small, cacheable for a while (a settings change shows within
-    minutes), same-origin so the CSP allows it. The accent is the ``accent_color`` site
+    """``/theme.css``: small, cacheable for a while, same-origin so the CSP allows it.
+    Pages link it with the accent in the query (``?v=…``), so a changed accent is a new
+    URL and shows on the next page, while the colour itself comes from the setting. The accent is the ``accent_color`` site
     setting (app/core/settings.py): an admin's choice, else ``SITE_ACCENT_COLOR``; an
     environment variable of either name pins it; with the database unreachable, the
     configured one."""

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from app.accounts.places import country_name
 from app.core.permissions import require
 from app.directory.listing import PersonCard, all_people, visible_fields
 from app.directory.listing_query import DirectoryQuery
@@ -47,7 +48,7 @@ def _row(card: PersonCard, keys: list[str]) -> list[str]:
         org.partner_type_label if org else "",
         org.tier if org else "",
         facts.region,
-        facts.country,
+        country_name(facts.country),
         "; ".join(facts.languages),
         "; ".join(facts.specialisms),
         "; ".join(facts.certifications),

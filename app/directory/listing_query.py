@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from app.accounts.models import PARTNER_TYPE_LABELS, TIERS
+from app.accounts.places import country_name
 from app.core.errors import Invalid
 from app.core.params import page_number, parse_int
 from app.directory import fields as fields_service
@@ -235,4 +236,6 @@ def value_label(name: str, value: str) -> str:
         return PARTNER_TYPE_LABELS.get(value, value)
     if name in ("tier", "role"):
         return value.title()
+    if name == "country":
+        return country_name(value)
     return value

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organization, User
+from app.accounts.places import country_name
 from app.directory import fields as fields_service
 from app.directory.facets import listed_people
 from app.directory.models import ProfileFieldValue
@@ -95,6 +96,7 @@ def _scan_people(reader: Any, words: list[str]) -> set[int]:
             facts.job_title,
             facts.region,
             facts.country,
+            country_name(facts.country),
             *facts.languages,
             *facts.specialisms,
             *facts.certifications,

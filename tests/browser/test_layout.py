@@ -64,19 +64,39 @@ MEMBER_PAGES = [
     "profile_settings",
     "password_settings",
     "directory_settings",
+    "org_join_requests",
 ]
+# A newcomer: confirmed, in no organization yet, with a request to join pending.
+NEWCOMER_PAGES = ["welcome", "join_organization", "organizations"]
 MODERATOR_PAGES = ["latest", "moderation_queue", "audit_log"]
-ADMIN_PAGES = ["latest", "admin_categories", "qa_admin_categories", "qa_admin_settings", "directory_fields"]
+ADMIN_PAGES = [
+    "latest",
+    "admin_categories",
+    "qa_admin_categories",
+    "qa_admin_settings",
+    "directory_fields",
+    "admin_dashboard",
+    "admin_users",
+    "admin_user",
+    "admin_organizations",
+    "admin_organization",
+    "admin_settings",
+    "admin_email",
+    "admin_plugins",
+    "admin_audit",
+]
 
 ROLE_LOGINS = {
     "visitor": None,
     "member": ("alice@guildhall.example", "guildhall-demo"),
+    "newcomer": ("nina@guildhall.example", "guildhall-demo"),
     "moderator": ("moderator@guildhall.example", "guildhall-mod"),
     "admin": ("admin@guildhall.example", "guildhall-admin"),
 }
 CASES = [
     *(("visitor", name) for name in SIGNED_OUT_PAGES),
     *(("member", name) for name in MEMBER_PAGES),
+    *(("newcomer", name) for name in NEWCOMER_PAGES),
     *(("moderator", name) for name in MODERATOR_PAGES),
     *(("admin", name) for name in ADMIN_PAGES),
 ]
@@ -127,19 +147,21 @@ def _seed_demo(app: Flask) -> dict[str, str]:
     """Load the demo community and return the paths of the pages under test."""
     from app.accounts.models import Organization, User
     from app.chat import channels, messages
-    from app.demo import seed_base
+    from app.demo import DEMO_DOMAIN, MEMBER_PASSWORD, seed_base
+    from app.demo_activity import seed_activity_demo
     from app.directory.directory_demo import seed_directory_demo
-    from app.referrals.demo import seed_referral_demo
-    from app.referrals.models import Referral
     from app.extensions import db
     from app.forums.models import Category, Topic
     from app.qa.demo import seed_qa_demo
+    from app.referrals.demo import seed_referral_demo
+    from app.referrals.models import Referral
     from app.search import rebuild
 
     seed_base()
     seed_qa_demo()
     seed_referral_demo()
     seed_directory_demo()
+    seed_activity_demo(DEMO_DOMAIN, MEMBER_PASSWORD)  # the newcomer and her join request
     db.session.commit()
     alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
     room = channels.create_channel(alice, "Partner launches", topic="What ships this quarter")
@@ -157,6 +179,9 @@ def _seed_demo(app: Flask) -> dict[str, str]:
         return db.session.scalars(query).first()
 
     org = db.session.scalar(sa.select(Organization).where(Organization.id == alice.organization_id))
+    other_org = db.session.scalars(
+        sa.select(Organization).where(Organization.id != org.id).order_by(Organization.id)
+    ).first()
     referral = db.session.scalars(
         sa.select(Referral.id).where(
             sa.or_(Referral.sender_org_id == org.id, Referral.recipient_org_id == org.id)
@@ -198,6 +223,18 @@ def _seed_demo(app: Flask) -> dict[str, str]:
         "qa_admin_categories": "/qa/admin/categories",
         "qa_admin_settings": "/qa/admin/settings",
         "directory_fields": "/admin/directory/fields",
+        "org_join_requests": f"/o/{org.slug}/requests",
+        "welcome": "/welcome",
+        "join_organization": f"/o/{other_org.slug}/join",
+        "admin_dashboard": "/admin/",
+        "admin_users": "/admin/users?q=a",
+        "admin_user": "/admin/users/alice",
+        "admin_organizations": "/admin/organizations",
+        "admin_organization": f"/admin/organizations/{org.id}",
+        "admin_settings": "/admin/settings",
+        "admin_email": "/admin/email",
+        "admin_plugins": "/admin/plugins",
+        "admin_audit": "/admin/audit",
     }
 
 
