@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.app_config(PLUGINS=["tests.jobs.sample_jobs"])
+from tests.jobs.conftest import WITH_SAMPLE
+
+pytestmark = pytest.mark.app_config(PLUGINS=WITH_SAMPLE)
 
 
 def test_worker_once_runs_what_is_due_then_nothing(runner):

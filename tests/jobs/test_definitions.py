@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.jobs.definitions import JobDefinitionError, collect_jobs, make_job
+from tests.jobs.conftest import WITH_SAMPLE
 
 
 def noop() -> None:
@@ -57,14 +58,14 @@ def test_core_jobs_register_through_the_hook(app):
     assert "search.retry-index-writes" in jobs and "jobs.prune-history" in jobs
 
 
-@pytest.mark.app_config(PLUGINS=["tests.jobs.sample_jobs"])
+@pytest.mark.app_config(PLUGINS=WITH_SAMPLE)
 def test_a_plugin_registers_its_jobs_through_the_hook(app):
     jobs = collect_jobs(app)
     assert jobs["sample.yearly"].schedule == "cron 0 0 1 1 *"
     assert jobs["sample.flaky"].schedule == "every 3600s" and jobs["sample.flaky"].max_attempts == 3
 
 
-@pytest.mark.app_config(PLUGINS=["tests.jobs.sample_jobs", "tests.jobs.sample_jobs_twin"])
+@pytest.mark.app_config(PLUGINS=[*WITH_SAMPLE, "tests.jobs.sample_jobs_twin"])
 def test_two_jobs_with_one_name_stop_the_worker(app):
     with pytest.raises(JobDefinitionError, match=r"sample\.yearly"):
         collect_jobs(app)

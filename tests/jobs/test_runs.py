@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from app.jobs import services
 from app.jobs.definitions import collect_jobs
 from app.jobs.models import FAILED, RUNNING, SUCCEEDED, JobRun
+from tests.jobs.conftest import WITH_SAMPLE
 from tests.jobs.sample_jobs import CALLS
 
-pytestmark = pytest.mark.app_config(PLUGINS=["tests.jobs.sample_jobs"], JOBS_RETRY_SECONDS=30)
+pytestmark = pytest.mark.app_config(PLUGINS=WITH_SAMPLE, JOBS_RETRY_SECONDS=30)
 # A moment after the yearly slot (1 January) and inside one hourly slot, in the future
 # so the back-off arithmetic below never depends on the clock.
 NOW = datetime(datetime.now(UTC).year + 1, 1, 1, 10, 0, 5, tzinfo=UTC)
