@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.core.permissions import can, is_active_member
 from app.plugins import hookimpl
 from app.referrals import notices
+from app.referrals.services import expire_overdue
 
 
 @hookimpl
@@ -82,3 +83,15 @@ def register_cli(cli: Any) -> None:
         count = expire_overdue()
         db.session.commit()
         click.echo(f"Expired {count} referral{'' if count == 1 else 's'}.")
+
+
+def expire_overdue_referrals() -> None:
+    """Expire referrals still waiting for an answer after their expiry date."""
+    expire_overdue()
+
+
+@hookimpl
+def periodic_jobs(app: Any) -> list[dict]:
+    # Expiry used to wait for someone to read the referral or for a cron job; the worker
+    # now expires them on time, so the sender side is told without anyone looking.
+    return [{"name": "referrals.expire-overdue", "func": expire_overdue_referrals, "cron": "*/15 * * * *"}]

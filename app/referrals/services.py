@@ -5,8 +5,8 @@ A referral is visible only to the members of its two organizations and to admins
 everyone else gets a 404, as if it did not exist. The recipient side accepts or
 declines and reports progress, the sender side may withdraw, admins only look. Every
 step appends a ``ReferralEvent`` (the timeline both sides see) and tells the other side
-(see ``notices``). Overdue referrals expire lazily when read and through
-``flask referrals expire``.
+(see ``notices``). Overdue referrals expire lazily when read, and on schedule through
+the worker's ``referrals.expire-overdue`` job (or ``flask referrals expire``).
 """
 
 from __future__ import annotations

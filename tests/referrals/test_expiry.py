@@ -84,3 +84,18 @@ def test_the_cli_is_quiet_about_nothing_to_do(world, runner):
     result = runner.invoke(args=["referrals", "expire"])
     assert result.exit_code == 0
     assert "Expired 0 referrals." in result.output
+
+
+def test_the_worker_job_expires_overdue_referrals_without_anyone_reading(app, world, runner):
+    """Issue 21: the ``referrals.expire-overdue`` periodic job, not cron or a read."""
+    referral = send(world.andy, "south")
+    waiting = send(world.andy, "south")
+    make_overdue(referral)
+    db.session.commit()
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0 and "referrals.expire-overdue" in result.output, result.output
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).status == "expired"
+    assert db.session.get(Referral, waiting.id).status == "sent"
+    expected = f"Referral #{referral.id} to South Security expired without an answer"
+    assert notifications_of(world.andy)[-1].message == expected
