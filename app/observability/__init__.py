@@ -13,19 +13,26 @@ from typing import Any
 
 from flask import Flask, request, session
 
+from app.extensions import socketio
 from app.jobs.services import queue_stats
 from app.observability import logs, metrics
 from app.observability.middleware import STATE_ENVIRON, RequestObserver, RequestState
 from app.observability.request_ids import current_request_id
 
-__all__ = ["current_request_id", "init_app"]
+__all__ = ["configure_logging", "current_request_id", "init_app"]
+
+configure_logging = logs.configure_logging
 
 
 def init_app(app: Flask) -> None:
-    """Configure logging, serve ``/metrics`` when enabled, and wrap the WSGI app."""
-    from app.extensions import socketio
+    """Serve ``/metrics`` when enabled and wrap the WSGI app.
 
-    logs.configure_logging(app)
+    Logging is the process's, not the app's: ``wsgi.py`` (gunicorn, every ``flask``
+    command) calls :func:`configure_logging`, so an app built in a test or a script
+    leaves the logging of its process alone.
+    """
+
+    logs.check_format(app.config.get("LOG_FORMAT"))  # the process sets it up: wsgi.py
     metrics.init_app(app)
     metrics.set_job_stats_source(app, queue_stats)
     record_metrics = metrics.enabled(app)

@@ -106,8 +106,11 @@ def test_log_format_json_routes_the_root_logger_through_one_json_handler(tmp_pat
     root = logging.getLogger()
     level = root.level
     try:
-        for _ in range(2):  # idempotent: a second app replaces the handler
-            create_app("testing", instance_path=str(tmp_path), LOG_FORMAT="json", LOG_LEVEL="WARNING")
+        for _ in range(2):  # idempotent: a second call replaces the handler
+            application = create_app(
+                "testing", instance_path=str(tmp_path), LOG_FORMAT="json", LOG_LEVEL="WARNING"
+            )
+            logs.configure_logging(application)
         ours = [h for h in root.handlers if getattr(h, "guildhall_log_handler", False)]
         assert len(ours) == 1 and isinstance(ours[0].formatter, logs.JsonFormatter)
         assert root.level == logging.WARNING
@@ -115,6 +118,15 @@ def test_log_format_json_routes_the_root_logger_through_one_json_handler(tmp_pat
         for handler in [h for h in root.handlers if getattr(h, "guildhall_log_handler", False)]:
             root.removeHandler(handler)
         root.setLevel(level)
+
+
+def test_building_an_app_leaves_the_process_logging_alone(tmp_path):
+    """Only the process entry point (wsgi.py) sets logging up: a production app built
+    by a test or a script must not change the root logger under its feet."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    create_app("testing", instance_path=str(tmp_path), LOG_FORMAT="json", LOG_LEVEL="DEBUG")
+    assert root.handlers == handlers and root.level == level
 
 
 def test_an_unknown_log_format_stops_start_up(tmp_path):
