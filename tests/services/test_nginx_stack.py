@@ -368,6 +368,9 @@ def test_nginx_in_front_of_two_gunicorn_processes_and_the_worker(
         assert served.read() == stylesheet.read_bytes()
         assert served.headers["Content-Type"].startswith("text/css")
 
+        # Metrics are for Prometheus on the instances' own ports, never through nginx.
+        assert Visitor(base, "127.0.0.1").get("/metrics").status == 404
+
         first, second = addresses_per_process(base, access_logs)
         assert not any("/static/" in log.read_text() for log in access_logs)
 
