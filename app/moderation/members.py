@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, PermissionDenied
-from app.core.permissions import is_admin, require
+from app.core.permissions import require
 from app.extensions import db
 from app.forums.models import Post
 from app.moderation.models import AuditEntry, Flag
@@ -26,6 +26,7 @@ from app.moderation.services import (
     SUSPENSION_MAX,
     _as_datetime,
     _clean_reason,
+    check_staff_ladder,
     record_audit,
 )
 
@@ -37,13 +38,7 @@ USER_ACTIONS = ("user.suspend", "user.unsuspend", "user.silence", "user.unsilenc
 def _check_may_silence(actor: Any, user: User) -> None:
     """The same ladder as suspension: nobody silences themselves or an administrator,
     and only an administrator silences a moderator."""
-    require(actor, "user.silence", user)
-    if user.id == actor.id:
-        raise PermissionDenied("You cannot silence yourself.")
-    if user.role == "admin":
-        raise PermissionDenied("Administrators cannot be silenced.")
-    if user.role == "moderator" and not is_admin(actor):
-        raise PermissionDenied("Only an administrator can silence a moderator.")
+    check_staff_ladder(actor, user, "user.silence", "silence", "silenced")
 
 
 def may_silence(actor: Any, user: User) -> bool:

@@ -336,14 +336,21 @@ def _as_datetime(until: date | datetime | None) -> datetime:
     return datetime.combine(until, time.min)
 
 
-def _check_may_suspend(actor: Any, user: User) -> None:
-    require(actor, "user.suspend", user)
+def check_staff_ladder(actor: Any, user: User, action: str, verb: str, done: str) -> None:
+    """Who may restrict whom (suspend, silence): nobody acts on themselves or on an
+    administrator, and only an administrator acts on a moderator. ``verb`` and ``done``
+    word the refusal ("suspend", "suspended")."""
+    require(actor, action, user)
     if user.id == actor.id:
-        raise PermissionDenied("You cannot suspend yourself.")
+        raise PermissionDenied(f"You cannot {verb} yourself.")
     if user.role == "admin":
-        raise PermissionDenied("Administrators cannot be suspended.")
+        raise PermissionDenied(f"Administrators cannot be {done}.")
     if user.role == "moderator" and not is_admin(actor):
-        raise PermissionDenied("Only an administrator can suspend a moderator.")
+        raise PermissionDenied(f"Only an administrator can {verb} a moderator.")
+
+
+def _check_may_suspend(actor: Any, user: User) -> None:
+    check_staff_ladder(actor, user, "user.suspend", "suspend", "suspended")
 
 
 def may_suspend(actor: Any, user: User) -> bool:
