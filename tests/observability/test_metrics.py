@@ -231,3 +231,15 @@ def test_multiprocess_mode_sums_every_process_and_forgets_dead_ones_live_gauges(
     assert samples[("guildhall_socketio_connections", (("namespace", "/chat"),))] == 1
     assert samples[latency] == 2  # counts of a finished process still count
     assert second != first
+
+
+def test_the_scrape_answers_while_the_database_is_down(tmp_path):
+    application = create_app(
+        "testing",
+        instance_path=str(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'missing-folder' / 'g.sqlite'}",
+        METRICS_ENABLED=True,
+    )
+    samples = _scrape(application.test_client())
+    assert samples[("guildhall_metrics_source_up", (("source", "search"),))] == 0
+    assert samples[("guildhall_metrics_source_up", (("source", "jobs"),))] == 0
