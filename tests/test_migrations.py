@@ -7,6 +7,7 @@ from flask_migrate import downgrade, upgrade
 
 from app.core.db import applies_to_dialect
 from app.extensions import db
+from tests.factories import make_user
 
 
 def _schema_diff(app) -> list:
@@ -52,3 +53,29 @@ def test_downgrade_to_base_and_up_again(app):
     assert tables == set()
     upgrade()
     assert _schema_diff(app) == []
+
+
+def test_typed_country_names_become_codes_and_other_text_stays(app):
+    """0011: "ireland" typed before the country list becomes IE, in the member's row and
+    the directory's facet row; text that names no country is left as it was."""
+    _empty_database()
+    upgrade(revision="0010_jobs")  # the schema the models describe, before 0011
+    for country in ["ireland", "United Kingdom", "DE", "Atlantis", ""]:
+        make_user(country=country)
+    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM directory_facet")
+        first = connection.exec_driver_sql("SELECT min(id) FROM user_account").scalar()
+        connection.exec_driver_sql(
+            "INSERT INTO directory_facet (subject_type, subject_id, facet, value, visibility) "
+            f"VALUES ('user', {first}, 'country', 'ireland', 'everyone')"
+        )
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as connection:
+        countries = [
+            row[0] for row in connection.exec_driver_sql("SELECT country FROM user_account ORDER BY id")
+        ]
+        facet = connection.exec_driver_sql("SELECT value FROM directory_facet").scalar()
+    assert countries == ["IE", "GB", "DE", "Atlantis", ""]
+    assert facet == "IE"
