@@ -12,10 +12,9 @@ The directory's derived facet rows are rewritten the same way. Downgrade keeps t
 codes: they are valid country values for the older code too.
 """
 
-from alembic import op
 import pycountry
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011_country_codes"
