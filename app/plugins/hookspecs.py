@@ -141,6 +141,23 @@ def organization_created(organization: Any, actor: Any) -> None:
 
 
 @hookspec
+def audit_event(
+    actor: Any, action: str, target_type: str, target_id: int, reason: str, details: dict
+) -> None:
+    """An action that belongs in the staff audit log happened in a feature below
+    moderation (a role change, a join-request decision). Moderation owns the log and
+    writes the entry inside the caller's transaction, so accounts never imports it."""
+
+
+@hookspec
+def audit_targets(target_type: str, ids: list[int]) -> dict[int, tuple[str, Any]] | None:
+    """Names for audit-log targets of a type a feature owns (``directory_field``):
+    ``{id: (label, obj)}`` for those that still exist, ``obj`` handed to the log's
+    link builder; ``None`` when ``target_type`` is not the feature's. Lets the audit
+    log name what it logged without importing the features above moderation."""
+
+
+@hookspec
 def organization_join_request_changed(join_request: Any, actor: Any, kind: str) -> None:
     """A member asked to join an organization (``kind`` "requested"), or an admin
     "approved" or "declined" the request: notifications tell the other side."""
@@ -282,9 +299,44 @@ def search_topic_fields(topic: Any) -> dict | None:
     the topic a ``question`` and its replies ``answer``s; ``{"tags": [...]}`` adds tags."""
 
 
+@hookspec(firstresult=True)
+def search_member_facts(user_ids: list[int], session: Any) -> dict[int, dict] | None:
+    """What a member document may show beyond the account, per user id: ``{"hidden",
+    "hidden_fields", "certifications", "industries", "public_values"}``. The directory
+    answers it, so search builds member documents without importing the directory that
+    owns those privacy choices; unanswered, a member is indexed with the account only."""
+
+
+@hookspec(firstresult=True)
+def search_similar(actor: Any, text: str, kinds: list[str], limit: int) -> list[str] | None:
+    """Keys of the documents of ``kinds`` most like ``text`` that ``actor`` may read,
+    best first (any-word match), e.g. ``["topic:12"]``; ``None`` when search cannot
+    answer. Q&A asks it for similar questions without importing search."""
+
+
 @hookspec
 def profile_updated(user: Any, actor: Any) -> None:
     """A member's profile (name, bio, job, region, specialisms, …) was saved."""
+
+
+@hookspec
+def profile_hidden_fields(user: Any, viewer: Any) -> list[str] | None:
+    """Built-in profile fields of ``user`` (``job_title``, ``region``, …) the profile
+    page keeps from ``viewer``; answers are united. The directory answers from the
+    member's privacy choices, so accounts shows the page without importing it."""
+
+
+@hookspec
+def profile_form_values(user: Any) -> dict | None:
+    """Initial values of profile-form fields another feature stores (the directory's
+    ``certifications`` and ``industries``), keyed by field name; answers are merged."""
+
+
+@hookspec
+def profile_form_saved(user: Any, actor: Any, values: dict) -> None:
+    """The profile form was saved with ``values`` (every field, by name): a feature
+    storing some of them saves its part in the caller's transaction, raising a
+    ``DomainError`` (with ``field``) to refuse the whole save."""
 
 
 @hookspec
@@ -371,3 +423,55 @@ def admin_pages(actor: Any) -> list[dict]:
     "permission"}`` (``permission`` is a ``can()`` action, ``admin.view`` when left out).
     A link shows only to actors the permission allows; the plug-in's view must still
     check it. Its template may extend ``admin/layout.html`` to share the admin menu."""
+
+
+# --- plug-in spaces and memberships (councils, groups, events) ------------------------
+
+
+@hookspec
+def membership_changed(scope_type: str, scope_id: int, user: Any, actor: Any, kind: str) -> None:
+    """``user``'s membership of a plug-in's private scope (``("council", 3)``, a user
+    group, …) changed: ``kind`` is ``joined``, ``role_changed``, ``left``, ``removed`` or
+    ``expired`` (``actor`` is ``None`` when the system acted, e.g. a term ended).
+    Fired inside the caller's transaction after the membership row changed, so
+    listeners that cache access (chat rooms, search principals, open sockets) can drop
+    it; anything that must wait for the commit uses ``app.core.db.after_commit``."""
+
+
+@hookspec
+def forum_spaces() -> list[dict]:
+    """Private forum categories a plug-in owns, one per scope: ``{"scope_type",
+    "scope_id", "name", "description"}``. Forums creates each category once, keeps it
+    out of every listing, count, feed, search result and cached page for anyone
+    ``forum_space_member`` does not admit, and answers 404 to them, as for a category
+    that does not exist. The plug-in never writes forum rows itself."""
+
+
+@hookspec
+def forum_space_member(actor: Any, scope_type: str, scope_id: int) -> bool | None:
+    """May ``actor`` read and post in the forum space ``(scope_type, scope_id)``?
+    ``None`` when the plug-in does not own that scope. Asked on every access, so an
+    ended term or a removal takes effect at once; staff get no implicit pass (a
+    council's confidentiality binds admins who are not members too)."""
+
+
+@hookspec
+def notification_kinds() -> dict[str, str] | None:
+    """Kinds of notification the plug-in sends through the core notification service,
+    with the label the preferences page shows, e.g. ``{"council_motion_opened":
+    "A council motion opened for voting"}``. Members choose in-app and email per kind;
+    a kind nobody declares is sent in-app only."""
+
+
+@hookspec
+def profile_panels(user: Any, viewer: Any) -> list[dict] | None:
+    """Panels for ``user``'s profile page as ``viewer`` sees it: ``{"title", "html",
+    "order"}``, ``html`` rendered by the plug-in through a Jinja template. A plug-in
+    shows only what ``viewer`` may see (a council seat is shown to fellow members, or
+    nothing at all when the council is confidential)."""
+
+
+@hookspec
+def organization_panels(organization: Any, viewer: Any) -> list[dict] | None:
+    """Panels for a partner organization's page, as ``profile_panels``: ``{"title",
+    "html", "order"}``, filtered by what ``viewer`` may see."""
