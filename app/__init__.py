@@ -191,7 +191,6 @@ def _register_features(app: Flask) -> None:
     from app.referrals.views import bp as referrals_bp
     from app.search import cli as search_cli
     from app.search import hooks as search_hooks
-    from app.search import qa_adapter as search_qa_adapter
     from app.search.views import bp as search_bp
     from app.uploads import hooks as upload_hooks
     from app.uploads import init_app as init_uploads
@@ -222,7 +221,7 @@ def _register_features(app: Flask) -> None:
     core_hooks.append(chat_hooks)
     core_hooks.append(live)  # per-user pushes stop at sign-out and suspension
     core_hooks.append(qa_hooks)  # after notification_hooks: pluggy calls it first
-    core_hooks.extend([search_hooks, search_qa_adapter])
+    core_hooks.append(search_hooks)
     core_hooks.extend([directory_hooks, network_hooks, referral_hooks])
     core_hooks.append(upload_hooks)
     core_hooks.append(admin_hooks)
