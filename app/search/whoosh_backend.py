@@ -137,20 +137,38 @@ def _fields(doc: Document, schema: Schema) -> dict[str, Any]:
 
 
 class _Writer(IndexWriter):
+    """Collects one change per key and hands them to Whoosh at ``flush``.
+
+    Whoosh's ``update_document`` deletes the key's documents from committed segments
+    only, not one added earlier by the same writer: a drain batch naming a document
+    twice (``topic:7`` and its first post ``post:12``; a reply queued twice) left
+    two copies of it in the index, and ``flask search check`` counted them. So the
+    last change per key wins and each key is written once.
+    """
+
     def __init__(self, writer: Any, rebuild: bool) -> None:
         self._writer = writer
         self._rebuild = rebuild
         self._schema = writer.schema
+        self._changes: dict[str, Document | None] = {}
 
     def upsert(self, doc: Document) -> None:
         if self._rebuild:
             self._writer.add_document(**_fields(doc, self._schema))
         else:
-            self._writer.update_document(**_fields(doc, self._schema))
+            self._changes[doc.key] = doc
 
     def delete(self, key: str) -> None:
         if not self._rebuild:
-            self._writer.delete_by_term("key", key)
+            self._changes[key] = None
+
+    def flush(self) -> None:
+        for key, doc in self._changes.items():
+            if doc is None:
+                self._writer.delete_by_term("key", key)
+            else:
+                self._writer.update_document(**_fields(doc, self._schema))
+        self._changes.clear()
 
 
 class WhooshBackend(SearchBackend):
@@ -271,7 +289,9 @@ class WhooshBackend(SearchBackend):
             options.update(procs=self.procs, multisegment=True)
         writer = ix.writer(**options)
         try:
-            yield _Writer(writer, rebuild)
+            changes = _Writer(writer, rebuild)
+            yield changes
+            changes.flush()
         except BaseException:
             writer.cancel()
             raise
