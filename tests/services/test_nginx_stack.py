@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import socketio
 import sqlalchemy as sa
 
@@ -183,6 +184,38 @@ class ChatClient:
     def close(self) -> None:
         if self.client.connected:
             self.client.disconnect()
+
+
+class _SourceAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter whose connections leave from one loopback address."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+class PollingChatClient(ChatClient):
+    """A /chat client on HTTP long-polling only, as a browser starts: every poll is a
+    new request that nginx must send to the process holding the session."""
+
+    def __init__(self, nginx_port: int, source: str, cookie: str) -> None:
+        session = requests.Session()
+        session.mount("http://", _SourceAdapter(source))
+        self.messages = []
+        self.client = socketio.Client(reconnection=False, http_session=session)
+        self.client.on("new_message", self.messages.append, namespace=NS)
+        self.client.on("new_messages", lambda batch: self.messages.extend(batch["messages"]), namespace=NS)
+        self.client.connect(
+            f"http://127.0.0.1:{nginx_port}",
+            headers={"Cookie": cookie},
+            namespaces=[NS],
+            transports=["polling"],
+            wait_timeout=10,
+        )
 
 
 def _served_by(access_logs: list[Path], marker: str) -> int | None:
@@ -390,6 +423,17 @@ def test_nginx_in_front_of_two_gunicorn_processes_and_the_worker(
         assert wait_for(lambda: on_second.has("from the first process"))
         assert on_second.send(room_id, "from the second process").get("ok")
         assert wait_for(lambda: on_first.has("from the second process"))
+        # Long-polling through nginx: the handshake and every poll after it reach the
+        # same process (sticky), and messages from the other process arrive on it.
+        polling = PollingChatClient(nginx_port, first, alice_web.cookie)
+        sockets.append(polling)
+        for n in range(3):
+            assert on_second.send(room_id, f"to a polling client {n}").get("ok")
+            assert wait_for(lambda n=n: polling.has(f"to a polling client {n}"))
+        assert polling.send(room_id, "sent by polling").get("ok")
+        assert wait_for(lambda: on_second.has("sent by polling"))
+        assert "transport=polling" in access_logs[0].read_text()
+        assert "transport=polling" not in access_logs[1].read_text()
 
         # Page cache: the second process caches the topic for visitors; a reply written
         # on the first process invalidates it there.
