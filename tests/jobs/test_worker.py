@@ -4,6 +4,7 @@ processes on one database still run each slot once."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -63,3 +64,43 @@ def test_two_worker_processes_run_a_slot_once(app, db, tmp_path):
     assert len(log.read_text().splitlines()) == 1, outputs
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).where(JobRun.name == "sample.yearly")) == 1
+
+
+def _served_worker_env(db, tmp_path, log):
+    return dict(
+        os.environ,
+        FLASK_APP="wsgi",
+        GUILDHALL_CONFIG="development",
+        GUILDHALL_INSTANCE=str(tmp_path / "instance"),
+        DATABASE_URL=db.engine.url.render_as_string(hide_password=False),
+        PLUGINS="tests.jobs.sample_jobs",
+        SAMPLE_JOB_LOG=str(log),
+    )
+
+
+def test_run_server_runs_the_jobs_beside_the_server_and_ctrl_c_stops_both(app, db, tmp_path):
+    """``make run``'s server: the worker is a thread in the same process, so one Ctrl+C
+    (SIGINT) ends the server and the worker, and the process exits cleanly."""
+    from tests.live import free_port, wait_for
+
+    log = tmp_path / "calls.log"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "run-server", "--port", str(free_port())],
+        cwd=ROOT,
+        env=_served_worker_env(db, tmp_path, log),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # A shell or test runner may ignore SIGINT; the server must see Ctrl+C as a terminal sends it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert wait_for(lambda: log.exists() and log.read_text().strip(), timeout=120), "no job ran"
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=60) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    db.session.rollback()
+    statuses = set(db.session.scalars(sa.select(JobRun.status).where(JobRun.name == "sample.yearly")))
+    assert statuses == {SUCCEEDED}
