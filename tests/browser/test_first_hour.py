@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.checks import assert_fits_and_passes_axe
 from tests.browser.conftest import PLAYWRIGHT_ERROR, REQUIRE_BROWSER, LiveServer
 
 if PLAYWRIGHT_ERROR and not REQUIRE_BROWSER:
@@ -101,6 +102,7 @@ def test_a_new_partner_employee_gets_from_registration_to_the_members_only_loung
     form.locator("[name=confirm]").fill(PASSWORD)
     form.locator("button[type=submit]").click()
     expect(page.locator("#main")).to_contain_text("northwind.example")
+    assert_fits_and_passes_axe(page, "register-refused-domain")
 
     # With an allowed address registration works and asks to check the inbox.
     form = page.locator("#main form:has([name='display_name'])")
@@ -120,6 +122,7 @@ def test_a_new_partner_employee_gets_from_registration_to_the_members_only_loung
     expect(page).to_have_url(re.compile(r"/welcome$"))
     expect(page.locator("h1")).to_have_text("Welcome, Nina Newcomer")
     expect(page.locator(".site-header .user-menu")).to_have_count(1)
+    assert_fits_and_passes_axe(page, "welcome")
 
     # Signed in but in no organization yet, the lounge stays closed.
     response = page.goto(live_server(f"/c/{seeded['lounge']}"))
@@ -128,11 +131,13 @@ def test_a_new_partner_employee_gets_from_registration_to_the_members_only_loung
     # The welcome page suggests the organization her address belongs to; she asks to join.
     page.goto(live_server("/welcome"))
     page.get_by_role("button", name="Ask to join Northwind Systems").click()
+    assert_fits_and_passes_axe(page, "join-request-form")
     page.locator("#main textarea[name=note]").fill("I run the Leeds service desk.")
     page.locator("#main form button[type=submit]").first.click()
     expect(page.locator("#main")).to_contain_text("We have asked the admins of Northwind Systems")
     page.goto(live_server("/welcome"))
     expect(page.locator("#join-pending")).to_contain_text("Northwind Systems")
+    assert_fits_and_passes_axe(page, "welcome-request-pending")
 
     # The organization's admin approves from their requests page.
     owner: BrowserContext = new_context()
@@ -140,9 +145,30 @@ def test_a_new_partner_employee_gets_from_registration_to_the_members_only_loung
     _sign_in(boss_page, live_server, seeded["boss"])
     boss_page.goto(live_server(f"/o/{seeded['org']}/requests"))
     expect(boss_page.locator("#main")).to_contain_text("I run the Leeds service desk.")
+    assert_fits_and_passes_axe(boss_page, "organization-join-requests")
     boss_page.get_by_role("button", name=re.compile("Approve")).first.click()
     expect(boss_page.locator("#main")).to_contain_text("Nina Newcomer has joined Northwind Systems")
 
     # The new member now opens the lounge and reads its topic.
     page.goto(live_server(f"/c/{seeded['lounge']}"))
     expect(page.get_by_role("link", name="Quarter-end pipeline swap")).to_be_visible()
+
+
+@pytest.mark.parametrize("mode", ["invitation", "domains"])
+def test_the_registration_page_explains_a_closed_or_limited_registration(
+    live_server: LiveServer, page: Page, mode: str
+) -> None:
+    def close_registration() -> None:
+        from app.core.settings import update_settings
+        from tests.factories import make_user
+
+        update_settings(
+            make_user(role="admin"),
+            {"registration_mode": mode, "registration_domains": ["northwind.example"]},
+        )
+
+    live_server.run(close_registration)
+    page.goto(live_server("/register"))
+    expected = "invitation" if mode == "invitation" else "northwind.example"
+    expect(page.locator("#main")).to_contain_text(expected)
+    assert_fits_and_passes_axe(page, f"register-{mode}")

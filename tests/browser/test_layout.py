@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from tests.browser.checks import DESKTOP, PHONE, axe_violations
 from tests.browser.conftest import PLAYWRIGHT_ERROR, REQUIRE_BROWSER, LiveServer, serve
 
 if PLAYWRIGHT_ERROR and not REQUIRE_BROWSER:
@@ -27,10 +27,6 @@ from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
-AXE_JS = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-AXE_SOURCE = AXE_JS.read_text(encoding="utf-8")
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
 
 # Pages anyone may open; signed-in people see the same pages with their own header.
 PUBLIC_PAGES = [
@@ -302,29 +298,12 @@ def test_no_page_scrolls_sideways_and_the_desktop_header_fits_one_row(site: Site
     assert not problems, "\n".join(problems)
 
 
-def _axe(page: Page) -> list[dict]:
-    """Serious and critical violations on the page as it stands, one line per node."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        # Evaluated through the DevTools protocol, which the page's CSP (script-src
-        # 'self') does not govern: a <script> tag with the source inline would be blocked.
-        page.evaluate(AXE_SOURCE)
-    result = page.evaluate(
-        """async () => {
-          const r = await axe.run(document, {resultTypes: ['violations']});
-          return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + (n.failureSummary || ''))}));
-        }"""
-    )
-    return result
-
-
 @pytest.mark.parametrize(("role", "name"), CASES, ids=CASE_IDS)
 def test_axe_finds_no_serious_or_critical_violation(site: Site, role: str, name: str):
     found = []
     for viewport in (PHONE, DESKTOP):
         page = _open(site, role, name, viewport)
-        for violation in _axe(page):
+        for violation in axe_violations(page):
             found.append(f"{viewport['width']}px {json.dumps(violation, indent=1)}")
     assert not found, "\n".join(found)
 
@@ -382,7 +361,7 @@ def test_dark_mode_follows_the_system_and_axe_finds_no_serious_violation(site: S
         background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
         channels = [int(part) for part in background[background.index("(") + 1 : -1].split(",")[:3]]
         assert sum(channels) < 150, f"dark mode background is {background}"
-        assert not _axe(page), json.dumps(_axe(page), indent=1)
+        assert not axe_violations(page), json.dumps(axe_violations(page), indent=1)
     finally:
         page.emulate_media(color_scheme="light")
 
