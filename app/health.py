@@ -35,7 +35,7 @@ from app.plugins import plugin_manager
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 EXTENSION_KEY = "guildhall_readiness"
-HEADS_KEY = "guildhall_migration_heads"
+SCRIPTS_KEY = "guildhall_migration_scripts"
 # A readiness probe must answer quickly even when a Redis host does not answer at all.
 REDIS_TIMEOUT_SECONDS = 1.0
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+unix://")
@@ -151,7 +151,7 @@ def _script_directory(app: Flask) -> ScriptDirectory:
     """The migration scripts as ``migrations/env.py`` sees them: core versions plus
     each enabled plug-in's folder from the ``migrations_folders`` hook. Read once per
     app (the files do not change under a running process)."""
-    script = app.extensions.get(HEADS_KEY)
+    script = app.extensions.get(SCRIPTS_KEY)
     if script is None:
         folders = [str(MIGRATIONS / "versions")]
         for contributed in plugin_manager(app).hook.migrations_folders():
@@ -160,7 +160,7 @@ def _script_directory(app: Flask) -> ScriptDirectory:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("path_separator", "newline")
         config.set_main_option("version_locations", "\n".join(folders))
-        script = app.extensions[HEADS_KEY] = ScriptDirectory.from_config(config)
+        script = app.extensions[SCRIPTS_KEY] = ScriptDirectory.from_config(config)
     return script
 
 
