@@ -98,7 +98,7 @@ class RequestObserver:
         method = str(environ.get("REQUEST_METHOD") or "")[:MAX_METHOD_LENGTH]
         path = str(environ.get("SCRIPT_NAME") or "") + str(environ.get("PATH_INFO") or "")
         endpoint = self._endpoint(state, path)
-        status = state.status or 500
+        status = state.status or _unstarted_status(environ)
         if self.record_metrics:
             try:
                 metrics.observe_request(endpoint, method, status, state.cache, seconds)
@@ -155,6 +155,15 @@ class _Observed:
                 close()
         finally:
             self.finish()
+
+
+def _unstarted_status(environ: dict[str, Any]) -> int:
+    """The status of a response that never called ``start_response``: a WebSocket the
+    server handed over (simple-websocket answers the 101 on the raw socket, then the
+    request lasts as long as the socket), else a failure."""
+    if str(environ.get("HTTP_UPGRADE") or "").lower() == "websocket":
+        return 101
+    return 500
 
 
 def _status_code(status: str) -> int:

@@ -141,3 +141,21 @@ def test_production_logs_json_and_development_leaves_logging_alone():
         pytest.skip("LOG_FORMAT is set in this environment")
     assert ProductionConfig.LOG_FORMAT == "json"
     assert DevelopmentConfig.LOG_FORMAT == ""
+
+
+def test_a_websocket_handed_over_to_its_socket_logs_101_not_500(caplog):
+    """simple-websocket answers the upgrade on the raw socket and never calls
+    ``start_response``: behind gunicorn that is a normal, closed WebSocket."""
+    from app.observability.middleware import RequestObserver
+
+    def handed_over(environ, start_response):
+        return []
+
+    observer = RequestObserver(handed_over, log_requests=True, record_metrics=False)
+    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/socket.io/", "HTTP_UPGRADE": "websocket"}
+    body = observer(environ, lambda *args: None)
+    list(body)
+    body.close()
+    (record,) = _request_records(caplog)
+    assert record.status == 101 and record.endpoint == "socketio"
