@@ -125,6 +125,10 @@ def make_job(description: dict[str, Any], timezone: str = "UTC") -> Job:
     else:
         try:
             trigger = CronTrigger.from_crontab(str(cron), timezone=timezone)
+        except LookupError:  # zoneinfo's "no such zone"
+            raise JobDefinitionError(
+                f"JOBS_TIMEZONE {timezone!r} is not a time zone (e.g. UTC, Europe/Berlin)."
+            ) from None
         except ValueError as error:
             raise JobDefinitionError(
                 f"Periodic job {name!r}: bad cron expression {cron!r}: {error}"

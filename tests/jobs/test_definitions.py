@@ -49,6 +49,11 @@ def test_a_bad_description_is_refused_naming_the_job(description, message):
         make_job(description)
 
 
+def test_an_unknown_time_zone_is_refused_by_name():
+    with pytest.raises(JobDefinitionError, match="Mars/Base"):
+        make_job({"name": "x.tz", "func": noop, "cron": "0 8 * * *"}, timezone="Mars/Base")
+
+
 def test_the_description_defaults_to_the_functions_first_sentence():
     assert make_job({"name": "x.doc", "func": noop, "every": 5}).description == "Do nothing"
 

@@ -145,6 +145,35 @@ def test_due_retries_run_by_the_worker_job_not_on_requests(app, db, client, runn
     assert keys(member, "persimmonword") == {f"topic:{topic.id}"} and pending_count(db) == 0
 
 
+def test_a_retry_the_index_still_refuses_is_recorded_as_a_failed_job_run(app, db, runner, member, category):
+    """The worker's record (``flask jobs list``, metrics) shows the index failing; the
+    changes stay queued with their own back-off."""
+    from app.search import backend as search_backend
+
+    real = search_backend.get_backend(app)
+
+    class Broken:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def writer(self, rebuild=False):
+            raise OSError("disk full")
+
+    app.config["SEARCH_INDEX_AFTER_COMMIT"] = False
+    forums.create_topic(member, category, "Refused", "tamarillo")
+    db.session.commit()
+    app.extensions[search_backend.EXTENSION_KEY] = Broken()
+    try:
+        result = runner.invoke(args=["worker", "--once"])
+    finally:
+        app.extensions[search_backend.EXTENSION_KEY] = real
+    assert result.exit_code == 1, result.output
+    assert "search.retry-index-writes" in result.output and "disk full" in result.output
+    assert pending_count(db) == 1
+    listing = runner.invoke(args=["jobs", "list"]).output.split("search.retry-index-writes", 1)[1]
+    assert "failed (attempt 1" in listing and "IndexRetryFailed" in listing
+
+
 def topic_first_post(db, topic):
     from app.forums.models import Post
 
