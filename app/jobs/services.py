@@ -159,7 +159,9 @@ def run_claimed(app: Flask, job: Job, run_id: int, now: datetime) -> RunOutcome:
     run = db.session.get(JobRun, run_id)
     run.status, run.finished_at, run.error = FAILED, naive_utc(now_utc()), outcome.error
     run.next_attempt_at = (
-        naive_utc(max(now, now_utc()) + backoff(app, run.attempts)) if run.attempts < job.max_attempts else None
+        naive_utc(max(now, now_utc()) + backoff(app, run.attempts))
+        if run.attempts < job.max_attempts
+        else None
     )
     db.session.commit()
     return outcome
