@@ -75,13 +75,19 @@ def import_database(app: Flask, directory: Path, reindex: bool = True) -> Import
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
                 conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             tables = _check_target(app, conn, manifest, directory)
+            later = _cycle_columns(tables)
             counts: dict[str, int] = {}
             for table in tables:
-                counts[table.name] = _insert_table(session, table, directory, manifest["tables"][table.name])
+                entry = manifest["tables"][table.name]
+                counts[table.name] = _insert_table(
+                    session, table, directory, entry, later.get(table.name, ())
+                )
+            _set_later_columns(session)
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn, tables)
             session.commit()
         except BaseException:
+            session.info.pop(_LATER_KEY, None)
             session.rollback()
             raise
         finally:
@@ -130,6 +136,27 @@ def _check_target(app: Flask, conn: sa.Connection, manifest: dict, directory: Pa
     return [table for table in sa.schema.sort_tables(tables.values()) if table.name in dumped]
 
 
+def _cycle_columns(tables: list[sa.Table]) -> dict[str, tuple[str, ...]]:
+    """Nullable foreign-key columns that close a cycle between tables, by table.
+
+    Parents-first has no answer for a cycle (``organization.logo_upload_id`` points
+    at ``upload``, whose rows point back at organizations and members), and
+    PostgreSQL checks a non-deferrable foreign key at once. SQLAlchemy names the
+    constraints it had to leave out of the order; their columns are inserted as NULL
+    and set by an UPDATE once every table holds its rows.
+    """
+    cycles: dict[str, set[str]] = {}
+    for table, constraints in sa.schema.sort_tables_and_constraints(tables):
+        if table is not None:
+            continue
+        for constraint in constraints:
+            if isinstance(constraint, sa.ForeignKeyConstraint) and all(
+                c.nullable for c in constraint.columns
+            ):
+                cycles.setdefault(constraint.table.name, set()).update(c.name for c in constraint.columns)
+    return {name: tuple(sorted(columns)) for name, columns in cycles.items()}
+
+
 def _decoder(column: sa.Column) -> Any:
     try:
         kind = column.type.python_type
@@ -163,10 +190,22 @@ def _rows(path: Path, table: sa.Table) -> Iterator[dict]:
             yield record
 
 
-def _insert_table(session: sa.orm.Session, table: sa.Table, directory: Path, entry: dict) -> int:
+def _insert_table(
+    session: sa.orm.Session, table: sa.Table, directory: Path, entry: dict, later: tuple[str, ...]
+) -> int:
+    """Insert the table's rows; the ``later`` columns (see ``_cycle_columns``) go in as
+    NULL and are queued, with the row's key, for ``_set_later_columns``."""
     count = 0
     batch: list[dict] = []
+    keys = [column.name for column in table.primary_key.columns]
+    pending: list[dict] = []
+    # The UPDATE must not fire ``onupdate`` defaults (``updated_at``): it restates them.
+    kept = tuple(c.name for c in table.columns if c.onupdate is not None and c.name not in later)
     for record in _rows(directory / entry["file"], table):
+        if later and any(record.get(name) is not None for name in later):
+            values = {f"v_{c}": record.get(c) for c in later + kept}
+            pending.append({**{f"k_{k}": record[k] for k in keys}, **values})
+            record = {**record, **dict.fromkeys(later)}
         batch.append(record)
         if len(batch) >= BATCH:
             session.execute(table.insert(), batch)
@@ -180,7 +219,24 @@ def _insert_table(session: sa.orm.Session, table: sa.Table, directory: Path, ent
             f"{entry['file']} holds {count} rows, the manifest says {entry.get('rows')}: the dump is "
             "incomplete; nothing was imported."
         )
+    if pending:
+        session.info.setdefault(_LATER_KEY, []).append((table, later + kept, pending))
     return count
+
+
+_LATER_KEY = "datatransfer_later_columns"
+
+
+def _set_later_columns(session: sa.orm.Session) -> None:
+    """Fill in the cycle-closing columns now that every row they point at exists."""
+    for table, later, pending in session.info.pop(_LATER_KEY, []):
+        statement = (
+            table.update()
+            .where(*(column == sa.bindparam(f"k_{column.name}") for column in table.primary_key.columns))
+            .values({name: sa.bindparam(f"v_{name}") for name in later})
+        )
+        for start in range(0, len(pending), BATCH):
+            session.execute(statement, pending[start : start + BATCH])
 
 
 def _reset_sequences(conn: sa.Connection, tables: list[sa.Table]) -> None:
