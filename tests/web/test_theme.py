@@ -37,8 +37,21 @@ def test_theme_css_serves_the_configured_accent_as_custom_properties(client):
 
 def test_every_page_links_the_theme_stylesheet_from_its_own_origin(client):
     html = client.get("/").get_data(as_text=True)
-    assert '<link rel="stylesheet" href="/theme.css">' in html
+    assert '<link rel="stylesheet" href="/theme.css?v=' in html
     assert "<style" not in html and " style=" not in html
+
+
+def test_a_new_accent_is_a_new_stylesheet_url_so_browsers_fetch_it_at_once(client, admin):
+    from app.core.settings import update_settings
+    from app.extensions import db
+
+    before = client.get("/").get_data(as_text=True)
+    assert 'href="/theme.css?v=3a5ccc"' in before
+    update_settings(admin, {"accent_color": "#0f7b5f"})
+    db.session.commit()
+    after = client.get("/").get_data(as_text=True)
+    assert 'href="/theme.css?v=0f7b5f"' in after
+    assert "#0f7b5f" in client.get("/theme.css?v=0f7b5f").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("accent", ["#ffff66", "#3a5ccc", "#111111", "#e11d48", "#7dd3fc"])
