@@ -17,6 +17,7 @@ from app.datatransfer.export import export_database
 from app.datatransfer.importer import ImportRefused, import_database
 from app.extensions import db as _db
 from app.plugins import hookimpl, plugin_manager
+from tests.factories import make_user
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("TEST_DATABASE_URL")),
@@ -181,3 +182,35 @@ def test_plugin_tables_come_through_the_export_tables_hook(app, runner, tmp_path
         row = _db.session.execute(sa.select(NotesPlugin.notes)).one()
         assert row.blob == b"\x00\xffbinary" and row.at == datetime(2026, 1, 2, 3, 4, 5)
         _db.engine.dispose()
+
+
+def migrated_app(path: Path) -> Flask:
+    """A fresh SQLite database built by the migrations, as `flask db upgrade` builds it."""
+    from flask_migrate import upgrade
+
+    app = create_app(
+        "testing",
+        instance_path=str(path / "instance"),
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'db.sqlite'}",
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def test_a_migrated_database_round_trips_at_its_alembic_head(tmp_path):
+    source = migrated_app(tmp_path / "source")
+    with source.app_context():
+        make_user(email="migrated@example.com")
+        _db.session.commit()
+    manifest = export_database(source, tmp_path / "dump")
+    assert manifest.revisions, "a migrated database names its Alembic head(s)"
+
+    target = migrated_app(tmp_path / "target")
+    result = import_database(target, tmp_path / "dump", reindex=False)
+    assert result.rows["user_account"] == 1
+    with target.app_context():
+        assert _db.session.scalar(sa.text("SELECT email FROM user_account")) == "migrated@example.com"
+    for app in (source, target):
+        with app.app_context():
+            _db.engine.dispose()
