@@ -53,7 +53,7 @@ def create_app(
     ext.limiter.init_app(app)
     ext.socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=ext.socketio_async_mode(),
         client_manager=ext.socketio_client_manager(
             app.config.get("SOCKETIO_MESSAGE_QUEUE"), app.config.get("SOCKETIO_CHANNEL") or "flask-socketio"
         ),

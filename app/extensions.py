@@ -27,6 +27,24 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 SOCKETIO_REDIS_OPTIONS = {"socket_connect_timeout": 1}
 
 
+def socketio_async_mode() -> str:
+    """Flask-SocketIO's async mode for the server this process runs under.
+
+    gunicorn's gevent worker (``-k gevent``, the production default) monkey-patches the
+    standard library before it loads the app, so sockets, locks and threads are
+    greenlets and python-engineio must use its gevent driver (simple-websocket on
+    gevent's primitives); everything else (``flask run-server``, ``gunicorn --threads``,
+    the tests) runs real threads. Chosen by what is patched, not by what is installed:
+    Flask-SocketIO's own auto-detection picks gevent whenever it is importable, which
+    would be wrong for a threaded server in the same environment.
+    """
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
 def socketio_client_manager(url: str | None, channel: str) -> python_socketio.Manager | None:
     """The Socket.IO queue manager for ``url`` (None: this process only).
 
