@@ -12,8 +12,9 @@ applied (``flask worker --once`` when the job worker exists, else ``flask search
 drain``) ``flask search check`` must agree with the database.
 
 Writes that were in flight at the kill may or may not have landed; only the
-acknowledged ones are promised. No service is needed, but the test runs processes,
-so it is marked ``services`` and lives with the other process tests.
+acknowledged ones are promised. No service is needed, but the test runs processes
+for minutes, so it is marked ``services`` and runs in ``make test-services`` (or with
+``GUILDHALL_CRASH_TEST=1``).
 """
 
 from __future__ import annotations
@@ -44,9 +45,17 @@ from app.qa.models import QACategory
 from app.search import rebuild
 from tests.factories import PASSWORD, make_category, make_user
 from tests.live import Listener, app_spec, free_port, healthy, wait_for
+from tests.services.conftest import services_required
 from tests.services.test_chat_redis import start_server
 
-pytestmark = pytest.mark.services
+pytestmark = [
+    pytest.mark.services,
+    # Minutes of real processes: part of `make test-services` (and CI), not of `make test`.
+    pytest.mark.skipif(
+        not services_required() and os.environ.get("GUILDHALL_CRASH_TEST") != "1",
+        reason="the crash-safety test runs in `make test-services` (or with GUILDHALL_CRASH_TEST=1)",
+    ),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
