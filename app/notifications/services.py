@@ -81,6 +81,11 @@ def _may_see(user: Any, topic: Any, post: Any) -> bool:
     return not (topic is not None and not can(user, "topic.view", topic))
 
 
+def _plugin_kind(kind: str) -> bool:
+    """Kinds plug-ins declare through ``notification_kinds`` (councils, groups, …)."""
+    return any(kind in (answer or {}) for answer in fire("notification_kinds"))
+
+
 def notify(
     user: Any,
     kind: str,
@@ -96,7 +101,7 @@ def notify(
     at most one per (user, post): a stronger reason (a mention) upgrades a weaker one
     (a reply) instead of adding a second row.
     """
-    if kind not in KINDS:
+    if kind not in KINDS and not _plugin_kind(kind):
         raise ValueError(f"unknown notification kind {kind!r}")
     if user is None or getattr(user, "id", None) is None:
         return None
