@@ -32,6 +32,10 @@ serve: $(BIN)/.installed
 test: $(BIN)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -q
 
+## test-plugins-off: the core alone (PLUGINS empty) passes everything outside tests/plugins.
+test-plugins-off: $(BIN)/.installed-dev
+	PLUGINS= $(BIN)/python -m pytest -n 2 -q --ignore=tests/plugins --ignore=tests/browser
+
 ## test-services: the same suite against PostgreSQL plus the Redis and process tests.
 test-services: $(BIN)/.installed-dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \

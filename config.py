@@ -25,6 +25,8 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 
 INSECURE_SECRET = "dev-only-insecure-secret-key"
+# Plug-ins shipped in app/plugins/, enabled unless PLUGINS says otherwise.
+IN_TREE_PLUGINS = ("councils",)
 
 
 class Config:
@@ -50,8 +52,10 @@ class Config:
     # Seconds each process keeps the site settings (app/core/settings.py) it has read.
     SETTINGS_CACHE_SECONDS = float(os.environ.get("SETTINGS_CACHE_SECONDS", 5))
 
-    # Plug-ins enabled by default; external ones come from the entry point group.
-    PLUGINS = _env_list("PLUGINS", [])
+    # Plug-ins enabled by name: in-tree ones (app/plugins/<name>/) or dotted module paths.
+    # Default: every in-tree plug-in; ``PLUGINS=`` (empty) runs the core alone. External
+    # packages also register through the ``guildhall.plugins`` entry-point group.
+    PLUGINS = _env_list("PLUGINS", list(IN_TREE_PLUGINS))
 
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from app.extensions import db
 from app.moderation.services import record_audit
 from app.notifications.mail import send_email
 from app.plugins import plugin_manager
+from app.plugins.info import PluginInfo, describe_plugins
 from app.uploads.models import SCOPE_PUBLIC, Upload
 from app.uploads.services import upload_url
 
@@ -146,59 +146,9 @@ def outbox(actor: Any, limit: int = OUTBOX_LIMIT) -> list[OutboxMessage] | None:
     return messages
 
 
-@dataclass
-class PluginInfo:
-    name: str
-    module: str
-    version: str
-    state: str
-    kind: str
-
-
-def _version(module: Any) -> str:
-    version = getattr(module, "__version__", None) or getattr(module, "VERSION", None)
-    if version:
-        return str(version)
-    top = getattr(module, "__name__", "").split(".")[0]
-    if top and top != "app":
-        try:
-            return metadata.version(top)
-        except metadata.PackageNotFoundError:
-            pass
-    return "built in"
-
-
 def plugins(actor: Any) -> list[PluginInfo]:
-    """Plug-ins the manager knows: enabled ones (in ``PLUGINS`` or installed through the
-    entry point), and core listeners, which are always on."""
+    """Plug-ins the manager knows (enabled, or in-tree but disabled) with their
+    migration head, and core listeners, which are always on: the same rows as
+    ``flask plugins list``."""
     require(actor, "admin.plugins")
-    manager = plugin_manager()
-    enabled = set(current_app.config.get("PLUGINS", []))
-    distributions = dict(manager.list_plugin_distinfo())
-    rows = []
-    for name, plugin in manager.list_name_plugin():
-        if plugin is None:
-            continue
-        module = getattr(plugin, "__name__", str(plugin))
-        if name in enabled:
-            kind = "in-tree" if "." not in name else "module"
-        elif plugin in distributions:
-            kind = "installed package"
-        elif module.startswith("app."):
-            kind = "core"
-        else:
-            kind = "registered"
-        dist = distributions.get(plugin)
-        version = str(getattr(dist, "version", "")) if dist else _version(plugin)
-        state = "blocked" if manager.is_blocked(name) else "enabled"
-        rows.append(
-            PluginInfo(
-                name=name if kind != "core" else module,
-                module=module,
-                version=version,
-                state=state,
-                kind=kind,
-            )
-        )
-    rows.sort(key=lambda row: (row.kind == "core", row.name))
-    return rows
+    return describe_plugins(current_app, plugin_manager(), engine=db.engine)

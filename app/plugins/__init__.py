@@ -14,10 +14,11 @@ import pluggy
 from flask import Flask, current_app
 
 from app.plugins import hookspecs
+from app.plugins.cli import plugins_cli
+from app.plugins.info import EXTENSION_KEY
 
 hookimpl = pluggy.HookimplMarker("guildhall")
 
-EXTENSION_KEY = "guildhall_plugins"
 ENTRY_POINT_GROUP = "guildhall.plugins"
 
 
@@ -34,6 +35,7 @@ def build_plugin_manager(app: Flask, internal: list[Any] | None = None) -> plugg
     if app.config.get("LOAD_ENTRY_POINT_PLUGINS", True):
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     app.extensions[EXTENSION_KEY] = manager
+    app.cli.add_command(plugins_cli)
     return manager
 
 

@@ -1,0 +1,128 @@
+"""Partner advisory councils: the first in-tree plug-in, built only on hooks.
+
+Everything the council contributes to the rest of Guildhall (its pages, admin link,
+chat room, search principals, periodic jobs, CLI, migrations) goes through the hook
+implementations below; the core never imports this package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.chat.channels import sync_scope
+from app.core.permissions import is_admin, only_for_actions
+from app.extensions import db
+from app.plugins import hookimpl
+from app.plugins.councils import meeting_hooks, services
+from app.plugins.councils.cli import councils_cli
+from app.plugins.councils.meeting_views import bp as meeting_bp
+from app.plugins.councils.models import Council
+from app.plugins.councils.views import bp
+
+__version__ = "0.1.0"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+@hookimpl
+def migrations_folders() -> list[str]:
+    return [str(MIGRATIONS)]
+
+
+@hookimpl
+def register_blueprints(app: Any) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(meeting_bp)
+
+
+@hookimpl
+def register_cli(cli: Any) -> None:
+    cli.add_command(councils_cli)
+
+
+@hookimpl
+def nav_items(actor: Any) -> list[dict]:
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    return [{"label": "Councils", "endpoint": "councils.index", "order": 70}]
+
+
+@hookimpl
+def admin_pages(actor: Any) -> list[dict]:
+    return [{"label": "Councils", "endpoint": "councils.new", "permission": "admin.view"}]
+
+
+@hookimpl
+@only_for_actions("council.view", "council.manage")
+def permission_rule(actor: Any, action: str, obj: Any) -> bool | None:
+    if not isinstance(obj, Council):
+        return None
+    if action == "council.view":
+        return is_admin(actor) or services.is_current(services.membership_of(actor, obj))
+    return services.may_manage(actor, obj)
+
+
+@hookimpl
+def chat_channels_for(actor: Any) -> list[dict]:
+    """One room per council, for members who may enter (charter accepted)."""
+    return [
+        {"scope_type": services.SCOPE_TYPE, "scope_id": c.id, "name": c.name, "topic": "Council members only"}
+        for c in services.councils_for(actor)
+        if services.may_enter(actor, c)
+    ]
+
+
+@hookimpl
+def chat_channel_members(scope_type: str, scope_id: int) -> list[int] | None:
+    if scope_type != services.SCOPE_TYPE:
+        return None
+    council = db.session.get(Council, scope_id)
+    if council is None:
+        return []
+    return sorted(
+        m.user_id
+        for m in services.current_members(scope_id)
+        if services.has_accepted_current_charter(m.user, council)
+    )
+
+
+@hookimpl
+def search_principals(actor: Any) -> list[str]:
+    """``council:<id>`` for each council ``actor`` may enter: the council indexes no
+    documents yet, and when it does they carry this principal only."""
+    return [f"council:{c.id}" for c in services.councils_for(actor) if services.may_enter(actor, c)]
+
+
+@hookimpl
+def membership_changed(scope_type: str, scope_id: int, user: Any, actor: Any, kind: str) -> None:
+    """Chat follows council membership at once."""
+    if scope_type != services.SCOPE_TYPE:
+        return
+    sync_scope(services.SCOPE_TYPE, scope_id)
+
+
+@hookimpl
+def periodic_jobs(app: Any) -> list[dict]:
+    return [
+        {
+            "name": "councils.expire-terms",
+            "func": _expire_terms_job,
+            "cron": "5 0 * * *",
+            "description": "End council terms that are over; access ends the same day.",
+        },
+        *meeting_hooks.periodic_jobs(),
+    ]
+
+
+def _expire_terms_job() -> None:
+    services.expire_terms()
+
+
+@hookimpl
+def notification_kinds() -> dict[str, str]:
+    return dict(meeting_hooks.NOTIFICATION_KINDS)
+
+
+@hookimpl
+def notification_text(notification: Any, viewer: Any) -> str | None:
+    return meeting_hooks.notification_text(notification, viewer)
