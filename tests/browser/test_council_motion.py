@@ -1,0 +1,107 @@
+"""A council motion in a real browser: the chair opens a motion, two members vote,
+the chair closes the vote, and both members see the result with quorum met. The
+meeting, motions and motion pages fit 360 px and 1280 px and pass axe."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.checks import assert_fits_and_passes_axe
+from tests.browser.conftest import PLAYWRIGHT_ERROR, REQUIRE_BROWSER, LiveServer
+
+if PLAYWRIGHT_ERROR and not REQUIRE_BROWSER:
+    pytest.skip(PLAYWRIGHT_ERROR, allow_module_level=True)
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.app_config(PLUGINS=["councils"])]
+
+
+def _seed() -> dict:
+    from app.plugins.councils import meetings, services
+    from tests.factories import make_org, make_user
+
+    admin = make_user(role="admin", display_name="Ada Admin")
+    council = services.create_council(admin, "EMEA Partner Council", "# Charter\n\nConfidential.", seats=5)
+    people = {}
+    for key, name, role in (
+        ("chair", "Chloe Chair", "chair"),
+        ("anna", "Anna Member", "member"),
+        ("ben", "Ben Member", "member"),
+    ):
+        user = make_user(display_name=name, organization=make_org(name=f"{name} Ltd"))
+        services.grant_seat(admin, council, user, role)
+        services.accept_charter(user, council, council.charter_version)
+        people[key] = user.email
+    chair_user = next(m.user for m in services.current_members(council.id) if m.role == "chair")
+    meeting = meetings.create_meeting(
+        chair_user, council, "Spring meeting", "2027-03-04T15:00", "Europe/Berlin", location="Berlin office"
+    )
+    meetings.add_agenda_item(chair_user, council, meeting, "Deal registration", "decision")
+    return {"council": council.id, "meeting": meeting.id, **people}
+
+
+def _sign_in(page: Page, server: LiveServer, email: str) -> None:
+    page.goto(server("/login"))
+    form = page.locator("#main form:has([name='password'])").first
+    form.locator("[name=email]").fill(email)
+    form.locator("[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").first.click()
+    expect(page.locator(".site-header .user-menu")).to_have_count(1)
+
+
+def test_chair_opens_a_motion_members_vote_and_see_the_result(live_server: LiveServer, new_context) -> None:
+    seeded = live_server.run(_seed)
+    base = f"/councils/{seeded['council']}"
+
+    chair = new_context().new_page()
+    _sign_in(chair, live_server, seeded["chair"])
+    chair.goto(live_server(f"{base}/meetings/{seeded['meeting']}"))
+    expect(chair.get_by_role("heading", name="Spring meeting")).to_be_visible()
+    assert_fits_and_passes_axe(chair, "council meeting")
+
+    chair.goto(live_server(f"{base}/motions"))
+    assert_fits_and_passes_axe(chair, "council motions (empty)")
+    form = chair.locator("form:has([name=closes_at])")
+    form.get_by_label("Title").fill("Shorten deal registration to 48 hours")
+    form.get_by_label("Motion text (Markdown)").fill(
+        "The council asks the vendor to **approve** deals in 48 hours."
+    )
+    form.get_by_label("Closes (UTC)").fill("2030-01-01T10:00")
+    form.get_by_role("button", name="Open the motion").click()
+    expect(chair.get_by_text("Motion opened")).to_be_visible()
+    chair.get_by_role("link", name="Shorten deal registration to 48 hours").click()
+    motion_url = chair.url
+    assert_fits_and_passes_axe(chair, "council motion (open)")
+
+    members = []
+    for key, choice in (("anna", "Yes"), ("ben", "No")):
+        page = new_context().new_page()
+        _sign_in(page, live_server, seeded[key])
+        page.goto(motion_url)
+        expect(page.get_by_text("Results are hidden until the vote closes")).to_be_visible()
+        page.get_by_label(choice, exact=True).check()
+        page.get_by_role("button", name="Cast my vote").click()
+        expect(page.get_by_text("Your vote is recorded")).to_be_visible()
+        members.append(page)
+    # Anna changes her mind before the close: still one ballot.
+    members[0].get_by_label("Abstain", exact=True).check()
+    members[0].get_by_role("button", name="Change my vote").click()
+    expect(members[0].get_by_text("You voted abstain")).to_be_visible()
+    members[0].get_by_label("Yes", exact=True).check()
+    members[0].get_by_role("button", name="Change my vote").click()
+
+    chair.goto(motion_url)
+    chair.get_by_role("button", name="Close voting now").click()
+    expect(chair.get_by_role("heading", name="Result")).to_be_visible()
+
+    for page in members:
+        page.goto(motion_url)
+        result = page.locator("#result")
+        expect(result).to_contain_text("Yes: 1")
+        expect(result).to_contain_text("No: 1")
+        expect(result).to_contain_text("Turnout: 2 of 3 voting members")
+        expect(result).to_contain_text("Quorum (50% of voting members): met")
+    assert_fits_and_passes_axe(members[1], "council motion (closed)")
