@@ -17,7 +17,8 @@ $(BIN)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## run: install, migrate instance/guildhall.sqlite, load demo data once, serve.
+## run: install, migrate instance/guildhall.sqlite, load demo data once, serve (the
+## background worker runs as a thread of run-server: one process, Ctrl-C stops both).
 run: $(BIN)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --once
