@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.plugins.councils.models import ROLE_LABELS
@@ -11,7 +11,9 @@ from app.plugins.councils.models import ROLE_LABELS
 
 class CouncilForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    scope = SelectField("Scope", choices=[("global", "Global"), ("region", "A region")])
+    scope = SelectField(
+        "Scope", choices=[SelectChoice("global", "Global"), SelectChoice("region", "A region")]
+    )
     region = StringField("Region (for a regional council)", validators=[Optional(), Length(max=80)])
     seats = IntegerField("Seats", default=12, validators=[DataRequired(), NumberRange(min=1, max=200)])
     term_months = IntegerField(
@@ -34,7 +36,7 @@ class ApplicationForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()), default="member")
+    role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()], default="member")
 
 
 class DecisionForm(FlaskForm):
