@@ -31,6 +31,7 @@ class Worker:
     def __init__(self, app: Flask, jobs: dict[str, Job] | None = None) -> None:
         self.app = app
         self.jobs = collect_jobs(app) if jobs is None else jobs
+        self._last_error = ""
         threads = int(app.config.get("JOBS_THREADS", 4))
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -63,12 +64,22 @@ class Worker:
         with self.app.app_context():
             try:
                 services.run_slot(self.app, self.jobs[name], services.now_utc())
-            except Exception:  # the database unreachable: the sweep catches up later
-                log.exception("periodic job %s could not be claimed or recorded", name)
+            except Exception as error:  # noqa: BLE001 - database unreachable: the sweep catches up later
+                self._report(error, f"periodic job {name} could not be claimed or recorded")
 
     def _sweep(self) -> None:
         with self.app.app_context():
             try:
                 services.run_pending(self.app, self.jobs)
-            except Exception:
-                log.exception("the job worker's sweep failed")
+            except Exception as error:  # noqa: BLE001 - logged; the next sweep tries again
+                self._report(error, "the job worker's sweep failed")
+
+    def _report(self, error: Exception, what: str) -> None:
+        """Log a failure with its traceback once, not on every tick while it lasts (a
+        database down, or not migrated yet)."""
+        text = (f"{error.__class__.__name__}: {error}".splitlines() or [""])[0]
+        if text == self._last_error:
+            log.warning("%s again: %s", what, text)
+            return
+        self._last_error = text
+        log.error("%s", what, exc_info=error)
