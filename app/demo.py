@@ -33,6 +33,7 @@ from app.demo_corpus import CorpusGenerator
 from app.extensions import db
 from app.forums.models import Category, Mention, Post, PostLike, Topic, TopicWatch
 from app.notifications.models import Notification
+from app.plugins import plugin_manager
 
 DEMO_DOMAIN = "guildhall.example"
 MEMBER_PASSWORD = "guildhall-demo"  # noqa: S105 - a published demo login
@@ -661,6 +662,10 @@ def seed_demo_command(posts: int, once: bool, search_index: bool) -> None:
     from app.uploads.demo import seed_upload_demo
 
     added["pictures"] = seed_upload_demo()
+    # ---------------------------------------------------------------------------------
+    # --- plug-ins' demo data (each enabled plug-in's seed_demo_data hook) ---------------
+    for contributed in plugin_manager().hook.seed_demo_data():
+        added.update(contributed or {})
     # ---------------------------------------------------------------------------------
     # --- directory demo data (owned by app/directory/directory_demo.py) ---------------
     # Last: it also rebuilds the directory's facet rows from everything seeded above.

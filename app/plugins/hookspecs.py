@@ -475,3 +475,13 @@ def profile_panels(user: Any, viewer: Any) -> list[dict] | None:
 def organization_panels(organization: Any, viewer: Any) -> list[dict] | None:
     """Panels for a partner organization's page, as ``profile_panels``: ``{"title",
     "html", "order"}``, filtered by what ``viewer`` may see."""
+
+
+# --- demo data (flask seed-demo) -------------------------------------------------------
+
+
+@hookspec
+def seed_demo_data() -> dict[str, int] | None:
+    """Add the plug-in's demo rows after the core demo is seeded (users, organizations,
+    categories exist, looked up by username and slug); must be safe to run twice.
+    Returns ``{label: rows added}`` for the summary line. The boundary commits."""

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.plugins import hookimpl
 from app.plugins.councils import meeting_hooks, services
 from app.plugins.councils.cli import councils_cli
+from app.plugins.councils.demo import seed_council_demo
 from app.plugins.councils.meeting_views import bp as meeting_bp
 from app.plugins.councils.models import Council
 from app.plugins.councils.views import bp
@@ -126,3 +127,8 @@ def notification_kinds() -> dict[str, str]:
 @hookimpl
 def notification_text(notification: Any, viewer: Any) -> str | None:
     return meeting_hooks.notification_text(notification, viewer)
+
+
+@hookimpl
+def seed_demo_data() -> dict[str, int]:
+    return seed_council_demo()
