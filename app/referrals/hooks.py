@@ -47,7 +47,7 @@ def notification_text(notification: Any, viewer: Any) -> str | None:
 def nav_items(actor: Any) -> list[dict]:
     if not can(actor, "referral.use"):
         return []
-    return [{"label": "Referrals", "endpoint": "referrals.index", "order": 65}]
+    return [{"label": "Referrals", "endpoint": "referrals.index", "order": 65, "more": True}]
 
 
 @hookimpl

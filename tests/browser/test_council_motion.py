@@ -105,3 +105,61 @@ def test_chair_opens_a_motion_members_vote_and_see_the_result(live_server: LiveS
         expect(result).to_contain_text("Turnout: 2 of 3 voting members")
         expect(result).to_contain_text("Quorum (50% of voting members): met")
     assert_fits_and_passes_axe(members[1], "council motion (closed)")
+
+
+def _seed_feedback() -> dict:
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.plugins.councils import feedback, meetings, services
+    from tests.factories import make_org, make_user
+
+    admin = make_user(role="admin", display_name="Ada Admin")
+    council = services.create_council(admin, "Global Partner Council", "Charter", seats=5)
+    member = make_user(display_name="Anna Member", organization=make_org(name="Anna Ltd"))
+    services.grant_seat(admin, council, member, "chair")
+    services.accept_charter(member, council, council.charter_version)
+    item = feedback.raise_feedback(
+        member, council, "Deal registration is slow", "Two **weeks**.", "Lost deals"
+    )
+    item.created_at = utcnow() - timedelta(days=20)
+    meeting = meetings.create_meeting(
+        member, council, "Kick-off", "2026-01-10T10:00", "UTC", location="Online"
+    )
+    meetings.add_agenda_item(
+        member,
+        council,
+        meeting,
+        "Programme changes",
+        summary="MDF rules **simplified**.",
+        public_after=services.today(),
+    )
+    return {"council": council.id, "item": item.id, "admin": admin.email, "member": member.email}
+
+
+def test_feedback_meetings_and_public_pages_fit_and_pass_axe(live_server: LiveServer, new_context) -> None:
+    seeded = live_server.run(_seed_feedback)
+    base = f"/councils/{seeded['council']}"
+    admin = new_context().new_page()
+    _sign_in(admin, live_server, seeded["admin"])
+    admin.goto(live_server(f"{base}/feedback"))
+    expect(
+        admin.get_by_role("heading", name="Waiting more than 14 days for a vendor response")
+    ).to_be_visible()
+    assert_fits_and_passes_axe(admin, "council feedback (admin, flagged)")
+    admin.get_by_role("link", name="Deal registration is slow").first.click()
+    admin.get_by_label("Status").select_option("planned")
+    admin.get_by_label("Note (Markdown; required when declining)").fill("Planned for the spring release.")
+    admin.get_by_role("button", name="Save response").click()
+    expect(admin.get_by_text("Response recorded")).to_be_visible()
+    assert_fits_and_passes_axe(admin, "council feedback item")
+
+    member = new_context().new_page()
+    _sign_in(member, live_server, seeded["member"])
+    member.goto(live_server(f"{base}/feedback/{seeded['item']}"))
+    expect(member.locator("#main")).to_contain_text("Planned for the spring release.")
+    member.goto(live_server(f"{base}/meetings"))
+    assert_fits_and_passes_axe(member, "council meetings")
+    member.goto(live_server(f"{base}/public"))
+    expect(member.locator("#main")).to_contain_text("MDF rules simplified.")
+    assert_fits_and_passes_axe(member, "council public page")
