@@ -10,8 +10,10 @@ and its page reused, so ~70 page views stay quick.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -81,6 +83,30 @@ ADMIN_PAGES = [
     "admin_plugins",
     "admin_audit",
 ]
+# The councils plug-in (the demo's EMEA and global councils): alice chairs the EMEA one
+# (the chair's forms), grace sits on it (the member's view, and applies to the global
+# one), bob sits on none (only released summaries).
+COUNCIL_CHAIR_PAGES = [
+    "councils",
+    "council",
+    "council_meetings",
+    "council_meeting",
+    "council_motions",
+    "council_motion",
+    "council_feedback",
+    "council_feedback_item",
+    "council_applications",
+]
+COUNCIL_MEMBER_PAGES = [
+    "councils",
+    "council",
+    "council_meeting",
+    "council_motion",
+    "council_feedback",
+    "council_apply",
+]
+PARTNER_PAGES = ["councils", "council_public"]
+COUNCIL_ADMIN_PAGES = ["new_council", "council_applications_global"]
 
 ROLE_LOGINS = {
     "visitor": None,
@@ -88,6 +114,8 @@ ROLE_LOGINS = {
     "newcomer": ("nina@guildhall.example", "guildhall-demo"),
     "moderator": ("moderator@guildhall.example", "guildhall-mod"),
     "admin": ("admin@guildhall.example", "guildhall-admin"),
+    "council_member": ("grace@guildhall.example", "guildhall-demo"),
+    "partner": ("bob@guildhall.example", "guildhall-demo"),
 }
 CASES = [
     *(("visitor", name) for name in SIGNED_OUT_PAGES),
@@ -95,6 +123,10 @@ CASES = [
     *(("newcomer", name) for name in NEWCOMER_PAGES),
     *(("moderator", name) for name in MODERATOR_PAGES),
     *(("admin", name) for name in ADMIN_PAGES),
+    *(("member", name) for name in COUNCIL_CHAIR_PAGES),
+    *(("council_member", name) for name in COUNCIL_MEMBER_PAGES),
+    *(("partner", name) for name in PARTNER_PAGES),
+    *(("admin", name) for name in COUNCIL_ADMIN_PAGES),
 ]
 CASE_IDS = [f"{role}-{name}" for role, name in CASES]
 
@@ -148,6 +180,7 @@ def _seed_demo(app: Flask) -> dict[str, str]:
     from app.directory.directory_demo import seed_directory_demo
     from app.extensions import db
     from app.forums.models import Category, Topic
+    from app.plugins import plugin_manager
     from app.qa.demo import seed_qa_demo
     from app.referrals.demo import seed_referral_demo
     from app.referrals.models import Referral
@@ -158,6 +191,7 @@ def _seed_demo(app: Flask) -> dict[str, str]:
     seed_referral_demo()
     seed_directory_demo()
     seed_activity_demo(DEMO_DOMAIN, MEMBER_PASSWORD)  # the newcomer and her join request
+    plugin_manager(app).hook.seed_demo_data()  # the councils
     db.session.commit()
     alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
     room = channels.create_channel(alice, "Partner launches", topic="What ships this quarter")
@@ -231,6 +265,41 @@ def _seed_demo(app: Flask) -> dict[str, str]:
         "admin_email": "/admin/email",
         "admin_plugins": "/admin/plugins",
         "admin_audit": "/admin/audit",
+        **_council_paths(),
+    }
+
+
+def _council_paths() -> dict[str, str]:
+    """Pages of the demo's councils (seeded by the councils plug-in's demo hook)."""
+    from app.extensions import db
+    from app.plugins.councils.meeting_models import CouncilFeedback, CouncilMeeting, CouncilMotion
+    from app.plugins.councils.models import Council
+
+    def council(name: str) -> int:
+        return db.session.scalar(sa.select(Council.id).where(Council.name.like(f"{name} %")))
+
+    emea, world = council("EMEA"), council("Global")
+
+    def first(model, *order) -> int:
+        return db.session.scalars(
+            sa.select(model.id).where(model.council_id == emea).order_by(*order)
+        ).first()
+
+    base = f"/councils/{emea}"
+    return {
+        "councils": "/councils/",
+        "council": base,
+        "council_meetings": f"{base}/meetings",
+        "council_meeting": f"{base}/meetings/{first(CouncilMeeting, CouncilMeeting.starts_at)}",
+        "council_motions": f"{base}/motions",
+        "council_motion": f"{base}/motions/{first(CouncilMotion, CouncilMotion.closed_at.is_(None))}",
+        "council_feedback": f"{base}/feedback",
+        "council_feedback_item": f"{base}/feedback/{first(CouncilFeedback, CouncilFeedback.id)}",
+        "council_applications": f"{base}/applications",
+        "council_applications_global": f"/councils/{world}/applications",
+        "council_apply": f"/councils/{world}/apply",
+        "council_public": f"{base}/public",
+        "new_council": "/councils/new",
     }
 
 
@@ -266,6 +335,8 @@ def site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 # Pages that finish drawing after load: what to wait for before measuring.
 READY = {"chat": "#chat-channels a[aria-current='true']"}
+# Screenshots for a reviewer's eyes, only when asked for (e.g. GUILDHALL_SHOTS=/tmp/shots).
+SHOTS = os.environ.get("GUILDHALL_SHOTS")
 
 
 def _open(site: Site, role: str, name: str, viewport: dict[str, int]) -> Page:
@@ -284,6 +355,9 @@ def test_no_page_scrolls_sideways_and_the_desktop_header_fits_one_row(site: Site
     problems = []
     for viewport in (PHONE, DESKTOP):
         page = _open(site, role, name, viewport)
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{SHOTS}/layout-{role}-{name}-{viewport['width']}.png", full_page=True)
         measured = page.evaluate(OVERFLOW_JS)
         if measured["scrollWidth"] > measured["innerWidth"]:
             problems.append(
