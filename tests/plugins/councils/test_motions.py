@@ -238,3 +238,56 @@ def test_outsiders_get_404_on_every_motion_route(db, client, login_as, council, 
         ("get", f"/councils/{council.id + 99}/motions"),
     ]:
         assert getattr(client, method)(path, data={"choice": "yes"}).status_code == 404, path
+
+
+def test_the_same_member_voting_twice_at_once_leaves_one_ballot(app, db, council, chair, voters):
+    from app.extensions import db as _db
+    from app.plugins.councils.meeting_models import CouncilMotion as Motion
+    from tests.threads import race
+
+    motion = open_motion(db, council, chair, anonymous=True)
+    motion_id, voter_id, user_type = motion.id, voters[0].id, type(voters[0])
+    outcomes: list[str] = []
+
+    def vote(n: int) -> None:
+        with app.app_context():
+            session = _db.session
+            try:
+                motions.cast_vote(session.get(user_type, voter_id), session.get(Motion, motion_id), "yes")
+                session.commit()
+                outcomes.append("counted")
+            except Conflict:
+                session.rollback()
+                outcomes.append("refused")
+            finally:
+                session.remove()
+
+    assert race(vote, 2) == []
+    assert sorted(outcomes) == ["counted", "refused"]
+    db.session.expire_all()
+    assert ballots(motion) == 1
+    assert db.session.scalar(sa.select(CouncilTally.votes).where(CouncilTally.motion_id == motion_id)) == 1
+
+
+def test_a_bad_motion_form_shows_the_error_and_writes_nothing(db, client, login_as, council, chair, observer):
+    login_as(chair)
+    response = client.post(
+        f"/councils/{council.id}/motions",
+        data={
+            "title": "T",
+            "text": "x",
+            "closes_at": "not a date",
+            "quorum_kind": "share",
+            "quorum_value": "50",
+        },
+        follow_redirects=True,
+    )
+    assert "Give a date and time" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(CouncilMotion.id))) == 0
+    motion = open_motion(db, council, chair)
+    login_as(observer)
+    response = client.post(
+        f"/councils/{council.id}/motions/{motion.id}/vote", data={"choice": "yes"}, follow_redirects=True
+    )
+    assert "vendor observers do not" in response.get_data(as_text=True) and ballots(motion) == 0
+    assert client.post(f"/councils/{council.id}/motions/{motion.id}/close").status_code == 403
