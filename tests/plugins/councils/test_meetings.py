@@ -284,3 +284,23 @@ def test_hostile_titles_render_escaped(db, client, login_as, council, chair, mee
     login_as(chair)
     html = client.get(f"/councils/{council.id}/meetings/{meeting.id}").get_data(as_text=True)
     assert page_script_vectors_in(html) == []
+
+
+def test_council_content_never_reaches_search(db, runner, admin, council, chair, member, meeting):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.plugins.councils import feedback, motions
+    from app.search import services as search
+
+    meetings.add_agenda_item(
+        chair, council, meeting, "Zephyrine pricing", summary="Zephyrine", public_after=None
+    )
+    motions.create_motion(
+        chair, council, "Zephyrine motion", "Zephyrine", closes_at=utcnow() + timedelta(days=1)
+    )
+    feedback.raise_feedback(member, council, "Zephyrine feedback", "Zephyrine problem")
+    db.session.commit()
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    for person in (admin, chair, member, make_user(organization=make_org())):
+        assert search.search(person, "Zephyrine").total == 0
