@@ -121,7 +121,7 @@ def _expire_terms_job() -> None:
 
 @hookimpl
 def notification_kinds() -> dict[str, str]:
-    return dict(meeting_hooks.NOTIFICATION_KINDS)
+    return {**meeting_hooks.NOTIFICATION_KINDS, **services.NOTIFICATION_KINDS}
 
 
 @hookimpl

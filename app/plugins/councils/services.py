@@ -21,6 +21,7 @@ from app.core.sanitize import render_markdown, too_costly
 from app.core.textcheck import check_text
 from app.extensions import db
 from app.forums.models import Post
+from app.notifications.services import notify
 from app.plugins import fire
 from app.plugins.councils.models import (
     CHAIR_ROLES,
@@ -41,6 +42,12 @@ CHARTER_MAX = 50_000
 STATEMENT_MAX = 4_000
 REASON_MAX = 1_000
 SCOPE_TYPE = "council"  # chat rooms, search principals and membership events
+# Notification kinds for joining (declared through the notification_kinds hook).
+NOTIFICATION_KINDS = {
+    "council_invitation": "An invitation to join an advisory council",
+    "council_application": "A partner applied to a council you chair",
+    "council_seat": "You were given a seat on an advisory council",
+}
 
 
 def today() -> date:
@@ -423,6 +430,13 @@ def grant_seat(
         actor=actor,
         kind="joined",
     )
+    notify(
+        user,
+        "council_seat",
+        f"You have a place on {council.name} ({membership.role_label}): accept its charter to enter.",
+        f"/councils/{council.id}",
+        actor=actor,
+    )
     return membership
 
 
@@ -514,6 +528,15 @@ def apply(actor: Any, council: Council, statement: str) -> CouncilApplication:
     )
     db.session.add(application)
     db.session.flush()
+    for chair in current_members(council.id):
+        if chair.role in CHAIR_ROLES and has_accepted_current_charter(chair.user, council):
+            notify(
+                chair.user,
+                "council_application",
+                f"{actor.display_name} applied to {council.name}.",
+                f"/councils/{council.id}/applications",
+                actor=actor,
+            )
     return application
 
 
@@ -532,6 +555,7 @@ def invite(actor: Any, council: Council, user: Any, role: str = "member") -> Cou
     )
     db.session.add(invitation)
     db.session.flush()
+    notify(user, "council_invitation", f"You are invited to join {council.name}.", "/councils/", actor=actor)
     return invitation
 
 
