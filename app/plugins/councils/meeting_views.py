@@ -16,7 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts.models import User
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, Invalid, NotFound
 from app.core.permissions import is_admin
 from app.extensions import db
 from app.plugins.councils import actions, feedback, meetings, motions, services
@@ -390,6 +390,20 @@ def respond(council_id: int, feedback_id: int):
         lambda: feedback.respond(actor, item, _form("status"), _form("note")),
         "Response recorded; the council was notified.",
         url_for("council_work.feedback_item", council_id=council.id, feedback_id=item.id),
+    )
+
+
+@bp.get("/feedback/overdue", endpoint="overdue_feedback")
+@login_required
+def overdue_feedback():
+    """Admins: every council's feedback items still waiting for a vendor response."""
+    actor = _actor()
+    if not is_admin(actor):
+        raise NotFound()
+    items = feedback.overdue(actor)
+    names = {c.id: c.name for c in services.councils_for(actor)}
+    return render_template(
+        "councils/meetings/overdue.html", items=items, names=names, response_days=feedback.response_days()
     )
 
 

@@ -150,3 +150,13 @@ def test_hostile_feedback_is_sanitized(db, council, member):
             continue
         assert script_vectors_in(raised.problem_html) == [] and script_vectors_in(raised.impact_html) == []
         db.session.rollback()
+
+
+def test_admins_see_overdue_items_of_every_council_on_one_page(db, client, login_as, admin, member, item):
+    login_as(admin)
+    assert "Nothing is waiting" in client.get("/councils/feedback/overdue").get_data(as_text=True)
+    item.created_at = utcnow() - timedelta(days=15)
+    db.session.commit()
+    assert "Deal registration" in client.get("/councils/feedback/overdue").get_data(as_text=True)
+    login_as(member)
+    assert client.get("/councils/feedback/overdue").status_code == 404
