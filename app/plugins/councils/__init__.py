@@ -50,7 +50,14 @@ def nav_items(actor: Any) -> list[dict]:
 
 @hookimpl
 def admin_pages(actor: Any) -> list[dict]:
-    return [{"label": "Councils", "endpoint": "councils.new", "permission": "admin.view"}]
+    return [
+        {"label": "Councils", "endpoint": "councils.new", "permission": "admin.view"},
+        {
+            "label": "Council feedback waiting",
+            "endpoint": "council_work.overdue_feedback",
+            "permission": "admin.view",
+        },
+    ]
 
 
 @hookimpl
