@@ -23,9 +23,7 @@ from app.plugins.councils import actions, feedback, meetings, motions, services
 from app.plugins.councils.meeting_models import CouncilMeeting
 from app.plugins.councils.models import Council
 
-CHARTER = """# Charter
-
-The council gives the vendor representative, candid partner feedback on the product
+CHARTER = """The council gives the vendor representative, candid partner feedback on the product
 and the partner programme, and hears back what became of it.
 
 ## Confidentiality

@@ -314,3 +314,25 @@ def public_page(actor: Any, council_id: int) -> tuple[Council, list]:
     if not released:
         raise NotFound()
     return council, released
+
+
+def public_councils(actor: Any, on: date | None = None) -> list[Council]:
+    """Councils whose public page ``actor`` may open (the same rule as ``public_page``:
+    a partner member, or a reader of the council, and something already released), so
+    the councils index can link them; a council with nothing released stays unnamed."""
+    on = on or services.today()
+    released = (
+        sa.select(Council)
+        .join(CouncilMeeting, CouncilMeeting.council_id == Council.id)
+        .join(CouncilAgendaItem, CouncilAgendaItem.meeting_id == CouncilMeeting.id)
+        .where(
+            CouncilAgendaItem.public_after.is_not(None),
+            CouncilAgendaItem.public_after <= on,
+            CouncilAgendaItem.confidentiality == "council",
+            CouncilAgendaItem.summary != "",
+        )
+        .distinct()
+        .order_by(Council.name)
+    )
+    partner = is_partner_member(actor)
+    return [council for council in db.session.scalars(released) if partner or may_read(actor, council)]

@@ -15,9 +15,16 @@ from app.accounts.models import User
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.core.permissions import is_admin
 from app.extensions import db
-from app.plugins.councils import services
-from app.plugins.councils.forms import AcceptForm, ApplicationForm, CouncilForm, DecisionForm, InviteForm
-from app.plugins.councils.models import CouncilApplication
+from app.plugins.councils import meetings, services
+from app.plugins.councils.forms import (
+    AcceptForm,
+    ApplicationForm,
+    CharterForm,
+    CouncilForm,
+    DecisionForm,
+    InviteForm,
+)
+from app.plugins.councils.models import CouncilApplication, CouncilMembership
 from app.web import form_error, form_status
 
 bp = Blueprint(
@@ -41,6 +48,7 @@ def index():
         councils=services.councils_for(actor),
         open_calls=services.open_for_applications(actor),
         invitations=services.my_invitations(actor),
+        public=meetings.public_councils(actor),
     )
 
 
@@ -52,13 +60,59 @@ def show(council_id: int):
     charter = services.current_charter(council)
     if not is_admin(actor) and not services.has_accepted_current_charter(actor, council):
         return render_template("councils/accept.html", council=council, charter=charter, form=AcceptForm())
+    return _show(actor, council, charter, CharterForm(charter=charter.body if charter else ""))
+
+
+def _show(actor: Any, council: Any, charter: Any, charter_form: CharterForm):
     return render_template(
         "councils/show.html",
         council=council,
         charter=charter,
         members=services.members(actor, council),
         may_manage=services.may_manage(actor, council),
+        charter_form=charter_form,
     )
+
+
+@bp.post("/<int:council_id>/charter", endpoint="publish_charter")
+@login_required
+def publish_charter(council_id: int):
+    actor = _actor()
+    council = services.council_for(actor, council_id)
+    form = CharterForm()
+    if form.validate_on_submit():
+        try:
+            charter = services.publish_charter(actor, council, form.charter.data)
+            db.session.commit()
+            flash(
+                f"Charter version {charter.version} published: members accept it before entering.", "success"
+            )
+            return redirect(url_for("councils.show", council_id=council.id))
+        except DomainError as error:
+            form_error(form, error)
+    if not services.may_manage(actor, council):
+        raise NotFound()
+    return _show(actor, council, services.current_charter(council), form), 400
+
+
+@bp.post("/<int:council_id>/members/<int:membership_id>/remove", endpoint="remove_member")
+@login_required
+def remove_member(council_id: int, membership_id: int):
+    actor = _actor()
+    council = services.council_for(actor, council_id)
+    membership = db.session.get(CouncilMembership, membership_id)
+    if membership is None or membership.council_id != council.id:
+        raise NotFound()
+    try:
+        services.end_membership(actor, membership)
+        db.session.commit()
+        flash(f"{membership.user.display_name} no longer has a place on the council.", "success")
+    except DomainError as error:
+        db.session.rollback()
+        if isinstance(error, NotFound | PermissionDenied):
+            raise
+        flash(error.message, "error")
+    return redirect(url_for("councils.show", council_id=council.id))
 
 
 @bp.post("/<int:council_id>/accept", endpoint="accept")

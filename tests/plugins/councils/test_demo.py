@@ -87,6 +87,7 @@ def test_a_newcomer_sees_the_public_page_and_a_member_the_rest(app, db, client, 
     base = f"/councils/{emea.id}"
 
     login_as(_user(db, "bob"))
+    assert f'href="{base}/public"' in client.get("/councils/").get_data(as_text=True)
     public = client.get(f"{base}/public")
     assert public.status_code == 200
     page = public.get_data(as_text=True)
