@@ -48,3 +48,7 @@ class DecisionForm(FlaskForm):
 
 class AcceptForm(FlaskForm):
     version = IntegerField("Version", validators=[DataRequired()])
+
+
+class CharterForm(FlaskForm):
+    charter = TextAreaField("Charter and confidentiality terms (Markdown)", validators=[DataRequired()])
