@@ -15,7 +15,7 @@ from app.accounts.models import User
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.core.permissions import is_admin
 from app.extensions import db
-from app.plugins.councils import services
+from app.plugins.councils import meetings, services
 from app.plugins.councils.forms import (
     AcceptForm,
     ApplicationForm,
@@ -48,6 +48,7 @@ def index():
         councils=services.councils_for(actor),
         open_calls=services.open_for_applications(actor),
         invitations=services.my_invitations(actor),
+        public=meetings.public_councils(actor),
     )
 
 
