@@ -107,3 +107,21 @@ def test_search_principals_and_chat_rooms_follow_membership(db, app, council, ch
         assert f"council:{council.id}" not in _flat(hook.search_principals(actor=person)), name
         rooms = [room["scope_id"] for room in _flat(hook.chat_channels_for(actor=person))]
         assert council.id not in rooms, name
+
+
+@pytest.mark.app_config(PAGE_CACHE_SECONDS=300)
+def test_the_page_cache_never_serves_a_members_council_page_to_anyone_else(
+    db, client, login_as, council, chair, outsiders
+):
+    login_as(chair)
+    for _ in range(2):  # the second visit may come from the cache
+        assert "What is said here stays here" in client.get(f"/councils/{council.id}").get_data(as_text=True)
+    for name, person in outsiders.items():
+        login_as(person)
+        response = client.get(f"/councils/{council.id}")
+        assert response.status_code == 404, name
+        assert "What is said here" not in response.get_data(as_text=True), name
+    login_as(None)
+    response = client.get(f"/councils/{council.id}")
+    assert response.status_code in (302, 401)
+    assert "What is said here" not in response.get_data(as_text=True)
