@@ -20,6 +20,14 @@ leave in the order they were put, a slow reader still holds up only its own writ
 thread, and long-polling connections, upgrades in progress and sockets with a
 timeout or TLS keep python-engineio's own path.
 
+simple-websocket's reader thread writes its own frames: the pong answering a
+client's ping and the answer to a close. Written straight to the socket, such a frame
+could land inside a broadcast frame whose rest waits for the writer thread (a frame
+the buffer took only part of). ``OrderedSocket`` stands in for the connection's socket
+and hands the reader thread's bytes to the connection's queue instead, so they are
+written directly when nothing is pending and otherwise after what is
+(``tests/chat/test_direct_writes_pings.py``).
+
 Frames written here are not compressed even where the client negotiated
 permessage-deflate: RFC 7692 lets an endpoint send any message uncompressed, and the
 connection's compressor state is untouched because it never sees these messages.
@@ -28,7 +36,14 @@ connection's compressor state is untouched because it never sees these messages.
 threading driver's table of queue and WebSocket classes). It relies on
 python-engineio 4.15 and simple-websocket 1.1 internals (the writer's ``poll`` and
 ``ws.send(pkt.encode())``, the WebSocket handler being the socket's bound method,
-``Server.sock``), pinned in requirements.txt and exercised by ``tests/chat/test_direct_writes.py``.
+``Server.sock`` and ``Server.thread``, the reader thread writing through
+``Server.sock.send``), pinned in requirements.txt and exercised by
+``tests/chat/test_direct_writes.py`` and ``tests/chat/test_direct_writes_pings.py``.
+
+On by default (``SOCKETIO_DIRECT_WRITES``) because production serves with gunicorn's
+threads: measured against the gevent worker Flask-SocketIO documents, with the same
+chat and page benchmarks in one run, the gevent worker fell well short on both
+(``bench/CHAT.md``, eighth session).
 """
 
 from __future__ import annotations
@@ -57,6 +72,14 @@ class Rest:
 
     def encode(self) -> Rest:
         return self
+
+
+class Control(Rest):
+    """Bytes simple-websocket's reader thread wrote (a pong, a close answer), queued
+    behind what was pending; written even once the connection counts as closed, as
+    the reader itself would have written the answer to a close."""
+
+    __slots__ = ()
 
 
 class _LastFrame(threading.local):
@@ -116,6 +139,27 @@ class DirectQueue(queue.Queue):
         if self._sock is not None:
             self._engine_socket = engine_socket
             self._ws = ws
+            ws.sock = OrderedSocket(self._sock, self, getattr(ws, "thread", None))
+
+    def write_control(self, data: bytes) -> None:
+        """Write ``data`` (a whole frame from simple-websocket's reader thread) at
+        once if nothing is pending, else after everything pending, never inside it."""
+        data = bytes(data)
+        with self._write_lock:
+            if self._direct:
+                sent = self._send_now(data)
+                if sent == len(data):
+                    return
+                self._direct = False
+                super().put(Control(data[sent:]))
+                return
+            if self._ready():
+                super().put(Control(data))  # the writer thread writes it in turn
+                return
+        # Not a WebSocket connection yet, or closed: nothing is written directly, so
+        # simple-websocket's own write cannot cut into a frame.
+        assert self._sock is not None
+        self._sock.sendall(data)
 
     def _ready(self) -> bool:
         engine = self._engine_socket
@@ -187,6 +231,35 @@ class DirectQueue(queue.Queue):
             return self._direct
 
 
+class OrderedSocket:
+    """A WebSocket connection's socket as simple-websocket sees it once writes are
+    direct: the reader thread's writes go through the connection's ``DirectQueue``;
+    every other call (reads, the writer thread's writes, ``close``) is the socket's."""
+
+    def __init__(self, sock: socket.socket, link: DirectQueue, reader: threading.Thread | None) -> None:
+        self._socket = sock
+        self._link = link
+        self._reader = reader
+
+    def _from_reader(self) -> bool:
+        return self._reader is not None and threading.current_thread() is self._reader
+
+    def send(self, data: bytes, *flags: int) -> int:
+        if self._from_reader():
+            self._link.write_control(data)
+            return len(data)
+        return self._socket.send(data, *flags)
+
+    def sendall(self, data: bytes, *flags: int) -> None:
+        if self._from_reader():
+            self._link.write_control(data)
+            return
+        self._socket.sendall(data, *flags)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._socket, name)
+
+
 class DirectWebSocket(SimpleWebSocketWSGI):
     """python-engineio's simple-websocket wrapper that links the connection's
     ``DirectQueue`` to its socket and writes ``Rest`` bytes as they are."""
@@ -205,6 +278,13 @@ class DirectWebSocket(SimpleWebSocketWSGI):
         return super().__call__(environ, start_response)
 
     def send(self, message: Any) -> Any:
+        if isinstance(message, Control):
+            try:
+                self.ws.sock.sendall(message.data)
+            except OSError:
+                if self.ws.connected:
+                    raise
+            return None
         if isinstance(message, Rest):
             if not self.ws.connected:
                 raise OSError("the WebSocket is closed")
