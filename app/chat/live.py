@@ -10,10 +10,7 @@ ids it does not hold).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from socketio import RedisManager
 
 from app.chat.presence import state
 from app.extensions import socketio
@@ -22,7 +19,6 @@ NAMESPACE = "/chat"
 # A room's new message, and several of a room's new messages stored together.
 NEW_MESSAGE = "new_message"
 NEW_MESSAGES = "new_messages"
-log = logging.getLogger("guildhall.chat")
 
 
 def user_room(user_id: int) -> str:
@@ -49,20 +45,21 @@ def emit_new_messages(payloads: list[dict]) -> None:
     The batches come from the group commit (``app/chat/writes.py``), which stores
     what queued while the previous batch was being written and broadcast, so they
     grow only when a room is busier than one event per message can serve. Delivery
-    dominates a busy room's cost: every member's socket gets each event through its
-    own queue and writer thread, about 85 microseconds of server CPU each on the
-    benchmark machine, which is what capped a 200-member room at the bare
-    Flask-SocketIO room's ceiling. One event per batch costs each socket one delivery
-    however many messages the batch holds. A quiet room's messages still leave one
-    at a time, as soon as each is stored.
+    dominates a busy room's cost (one send per member's socket per event), so one
+    event per batch costs each socket one delivery however many messages the batch
+    holds. A quiet room's messages still leave one at a time, as soon as each is
+    stored.
+
+    Each room's event goes through Flask-SocketIO's ``emit``: with a message queue,
+    python-socketio delivers to this process's sockets and publishes to the others,
+    one PUBLISH per room. A batch spanning several rooms once went out in one Redis
+    pipeline through python-socketio's private ``_handle_emit``/``_publish``; the
+    public path costs one round trip per room instead (``bench/CHAT.md``, eighth
+    session), which only batches covering several rooms pay.
     """
-    events = [_new_messages_event(channel_id, batch) for channel_id, batch in _by_channel(payloads)]
-    manager = socketio.server.manager if state().emitter is None and socketio.server else None
-    if len(events) < 2 or not isinstance(manager, RedisManager) or not manager.connected:
-        for event, payload in events:
-            emit_to_channel(event, payload, payload["channel_id"])
-        return
-    _publish_each(manager, events)
+    for channel_id, batch in _by_channel(payloads):
+        event, payload = _new_messages_event(channel_id, batch)
+        emit_to_channel(event, payload, channel_id)
 
 
 def _by_channel(payloads: list[dict]) -> list[tuple[int, list[dict]]]:
@@ -78,45 +75,6 @@ def _new_messages_event(channel_id: int, batch: list[dict]) -> tuple[str, dict]:
     if len(batch) == 1:
         return NEW_MESSAGE, batch[0]
     return NEW_MESSAGES, {"channel_id": channel_id, "messages": batch}
-
-
-def _publish_each(manager: RedisManager, events: list[tuple[str, dict]]) -> None:
-    """``emit_to_channel`` for each event, in order, through the Redis queue.
-
-    Through Redis, each emit is one PUBLISH and one round trip, and a round trip is a
-    wait for the GIL behind a busy room's delivery threads: a batch of messages went
-    out at a few dozen a second. Here this process's sockets get each event as
-    ``emit`` would give it (python-socketio's own local delivery, in order), then one
-    pipeline publishes them all to the other processes, in the same order.
-    """
-    # The message python-socketio's PubSubManager.emit builds (no callback, no binary).
-    queued = [
-        {
-            "method": "emit",
-            "event": event,
-            "data": [payload],
-            "binary": False,
-            "namespace": NAMESPACE,
-            "room": channel_room(payload["channel_id"]),
-            "skip_sid": None,
-            "callback": None,
-            "host_id": manager.host_id,
-        }
-        for event, payload in events
-    ]
-    for message in queued:
-        manager._handle_emit(message)  # this process's sockets, as PubSubManager.emit does
-    try:
-        pipeline = manager.redis.pipeline(transaction=False)
-        for message in queued:
-            pipeline.publish(manager.channel, manager.json.dumps(message))
-        pipeline.execute()
-    except Exception:  # python-socketio's own path reconnects and retries
-        log.warning(
-            "publishing %d chat events in one pipeline failed; one by one", len(queued), exc_info=True
-        )
-        for message in queued:
-            manager._publish(message)
 
 
 def emit_to_user(event: str, payload: dict, user_id: int) -> None:
