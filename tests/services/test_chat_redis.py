@@ -89,7 +89,9 @@ def test_two_processes_share_rooms_through_redis(tmp_path, redis_url):
     listeners: list[Listener] = []
     try:
         for base in bases:
-            assert wait_for(lambda base=base: healthy(base)), f"server at {base} did not start"
+            # Start-up imports every feature (and now starts the job worker): on a loaded
+            # machine two servers starting at once take longer than the default wait.
+            assert wait_for(lambda base=base: healthy(base), timeout=90), f"server at {base} did not start"
         first = Listener(bases[0], login_cookie(bases[0], "alice@example.com"))
         listeners.append(first)
         second = Listener(bases[1], login_cookie(bases[1], "bob@example.com"))
