@@ -47,7 +47,9 @@ NOTIFICATION_KINDS = {
     "council_invitation": "An invitation to join an advisory council",
     "council_application": "A partner applied to a council you chair",
     "council_seat": "You were given a seat on an advisory council",
+    "council_term_ending": "Your council term ends within 30 days",
 }
+TERM_ENDING_NOTICE_DAYS = 30
 
 
 def today() -> date:
@@ -482,7 +484,25 @@ def expire_terms(on: date | None = None) -> list[CouncilMembership]:
     )
     for membership in ended:
         end_membership(None, membership, status="ended")
+    notify_ending_terms(on)
     return ended
+
+
+def notify_ending_terms(on: date | None = None) -> int:
+    """Tell each member whose term ends within ``TERM_ENDING_NOTICE_DAYS`` (once per
+    term: a re-granted seat starts a new term and is told again)."""
+    sent = 0
+    for membership in terms_ending_soon(on, TERM_ENDING_NOTICE_DAYS):
+        notify(
+            membership.user,
+            "council_term_ending",
+            f"Your place on {membership.council.name} ends on {membership.term_end:%d %B %Y}.",
+            f"/councils/{membership.council_id}",
+        )
+        membership.ending_notified = True
+        sent += 1
+    db.session.flush()
+    return sent
 
 
 def terms_ending_soon(on: date | None = None, days: int = 30) -> list[CouncilMembership]:

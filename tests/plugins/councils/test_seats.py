@@ -143,3 +143,17 @@ def test_hostile_names_and_charters_are_refused_or_sanitized(db, admin):
         assert script_vectors_in(services.current_charter(council).body_html) == []
         db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CouncilMembership)) == 0
+
+
+def test_a_term_ending_within_30_days_is_announced_once(db, council, chair, runner):
+    from app.notifications.models import Notification
+
+    member = make_user(organization=make_org())
+    membership = services.grant_seat(chair, council, member)
+    membership.term_end = services.today() + timedelta(days=20)
+    db.session.commit()
+    assert runner.invoke(args=["councils", "expire-terms"]).exit_code == 0
+    assert runner.invoke(args=["councils", "expire-terms"]).exit_code == 0
+    kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == member.id))
+    assert list(kinds).count("council_term_ending") == 1
+    assert services.is_current(services.membership_of(member, council))  # still seated until the end
