@@ -13,6 +13,7 @@ feedback are added only while it has no meeting yet."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -221,6 +222,16 @@ def _at(days: int, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour)
 
 
+def _backdate(item: Any, raised_at: datetime) -> None:
+    """Spread an item's history over the weeks since the meeting (the services stamp
+    everything "now"); an item left unanswered is then old enough to be flagged."""
+    item.created_at = raised_at
+    for step, entry in enumerate(sorted(item.history, key=lambda entry: entry.id)):
+        entry.created_at = raised_at + timedelta(days=5 * step, hours=step)
+    if item.responded_at is not None:
+        item.responded_at = raised_at + timedelta(days=5, hours=1)
+
+
 def _seed_activity(council: Council, spec: dict, users: dict[str, User]) -> dict[str, int]:
     """A past meeting with minutes, an upcoming one, a closed and an open motion,
     feedback the vendor answered, and an action item, all written by the chair,
@@ -294,5 +305,6 @@ def _seed_activity(council: Council, spec: dict, users: dict[str, User]) -> dict
         )
         for status, note in responses:
             feedback.respond(staff, item, status, note)
+        _backdate(item, now - timedelta(days=38 - index))
         raised += 1
     return {"council meetings": 2, "council motions": 2, "council feedback items": raised}

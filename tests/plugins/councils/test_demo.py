@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.demo import seed_base
 from app.plugins import plugin_manager
-from app.plugins.councils import services
+from app.plugins.councils import feedback, services
 from app.plugins.councils.meeting_models import (
     CouncilActionItem,
     CouncilFeedback,
@@ -71,6 +71,8 @@ def test_the_demo_seeds_two_councils_with_a_working_year_once(app, db):
     assert len(still_open) == 1
     statuses = {f.status for f in db.session.scalars(sa.select(CouncilFeedback))}
     assert {"planned", "received", "declined", "shipped"} <= statuses
+    # The global council's unanswered item is old enough to be flagged to admins.
+    assert [f.title for f in feedback.overdue(_user(db, "admin"))] == ["Partner locator ranking"]
 
 
 def test_a_newcomer_sees_the_public_page_and_a_member_the_rest(app, db, client, login_as):
