@@ -106,7 +106,12 @@ COUNCIL_MEMBER_PAGES = [
     "council_apply",
 ]
 PARTNER_PAGES = ["councils", "council_public"]
-COUNCIL_ADMIN_PAGES = ["new_council", "council_applications_global"]
+COUNCIL_ADMIN_PAGES = [
+    "new_council",
+    "council_applications_global",
+    "council_feedback_overdue",
+    "council_global_feedback",
+]
 
 ROLE_LOGINS = {
     "visitor": None,
@@ -300,6 +305,8 @@ def _council_paths() -> dict[str, str]:
         "council_apply": f"/councils/{world}/apply",
         "council_public": f"{base}/public",
         "new_council": "/councils/new",
+        "council_feedback_overdue": "/councils/feedback/overdue",
+        "council_global_feedback": f"/councils/{world}/feedback",
     }
 
 
