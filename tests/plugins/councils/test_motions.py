@@ -291,3 +291,25 @@ def test_a_bad_motion_form_shows_the_error_and_writes_nothing(db, client, login_
     )
     assert "vendor observers do not" in response.get_data(as_text=True) and ballots(motion) == 0
     assert client.post(f"/councils/{council.id}/motions/{motion.id}/close").status_code == 403
+
+
+def test_a_motion_opening_later_is_announced_by_the_job_once(db, app, council, chair, voters):
+    from app.plugins import plugin_manager
+
+    now = utcnow()
+    motion = open_motion(
+        db, council, chair, opens_at=now + timedelta(hours=1), closes_at=now + timedelta(days=3)
+    )
+
+    def opened() -> int:
+        return db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(Notification.kind == "council_motion_opened")
+        )
+
+    assert opened() == 0 and not motion.opened_notified
+    motions.announce_due(now=now + timedelta(hours=2))
+    motions.announce_due(now=now + timedelta(hours=3))
+    db.session.commit()
+    assert opened() == 3  # every voting member (chair included: the job has no actor), once
+    jobs = [job for answer in plugin_manager(app).hook.periodic_jobs(app=app) for job in (answer or [])]
+    assert {"councils.motions", "councils.action-reminders"} <= {job["name"] for job in jobs}
