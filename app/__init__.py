@@ -220,7 +220,7 @@ def _register_features(app: Flask) -> None:
     core_hooks = [accounts_hooks, forum_hooks, moderation_hooks, notification_hooks]
     core_hooks.append(chat_hooks)
     core_hooks.append(live)  # per-user pushes stop at sign-out and suspension
-    core_hooks.append(qa_hooks)  # after notification_hooks: pluggy calls it first
+    core_hooks.append(qa_hooks)  # its post_created runs first by tryfirst, not by this order
     core_hooks.append(search_hooks)
     core_hooks.extend([directory_hooks, network_hooks, referral_hooks])
     core_hooks.append(upload_hooks)

@@ -26,6 +26,8 @@ import time
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
+import sqlalchemy as sa
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -84,7 +86,6 @@ def ensure_database(url: str) -> bool:
     Connects to the server's ``postgres`` maintenance database with the same role.
     Other backends (a SQLite file) need nothing.
     """
-    import sqlalchemy as sa
 
     target = sa.make_url(url)
     if target.get_backend_name() != "postgresql" or not target.database:
@@ -193,8 +194,6 @@ def prepare(base: Mapping[str, str]) -> dict[str, str]:
 
 
 def _shown(url: str) -> str:
-    import sqlalchemy as sa
-
     return sa.make_url(url).render_as_string(hide_password=True)
 
 

@@ -15,9 +15,13 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import health, web_inputs
+from app.accounts.models import Anonymous
+from app.accounts.sessions import load_session_user
 from app.core import pagecache
 from app.core.errors import DomainError, NotFound, PermissionDenied, SignInRequired
 from app.extensions import db, login_manager
+from app.notifications.services import unread_count
+from app.plugins import plugin_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -169,9 +173,6 @@ def _error_headers(error: HTTPException) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    from app.accounts.models import Anonymous
-    from app.accounts.sessions import load_session_user
-
     login_manager.anonymous_user = Anonymous
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
@@ -286,10 +287,6 @@ class SecurityHeadersMiddleware:
 
 
 def _nav_items() -> list[dict]:
-    from flask import current_app
-
-    from app.plugins import plugin_manager
-
     items: list[dict] = []
     for contributed in plugin_manager(current_app).hook.nav_items(actor=current_user):
         items.extend(contributed or [])
@@ -298,9 +295,6 @@ def _nav_items() -> list[dict]:
 
 def _panel(name: str, **context: object) -> Markup:
     """Render a template hook slot; plug-ins return markup they rendered with Jinja."""
-    from flask import current_app
-
-    from app.plugins import plugin_manager
 
     parts = plugin_manager(current_app).hook.template_panel(name=name, context=context)
     return Markup("".join(str(part) for part in parts if part))  # noqa: S704 - hook contract: plug-ins return rendered templates
@@ -309,6 +303,5 @@ def _panel(name: str, **context: object) -> Markup:
 def _unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
-    from app.notifications.services import unread_count
 
     return unread_count(current_user)

@@ -491,24 +491,14 @@ def record_audit(
 
 
 def _audit(actor: Any, action: str, target_type: str, target_id: int, reason: str, details: dict) -> None:
-    try:
-        from app.moderation import services as moderation_services
-    except ImportError:
-        moderation_services = None
-    record = getattr(moderation_services, "record_audit", None)
-    if record is not None:
-        record(actor, action, target_type, target_id, reason, details)
-        return
-    from app.moderation.models import AuditEntry
-
-    db.session.add(
-        AuditEntry(
-            actor_id=getattr(actor, "id", None),
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            reason=reason or "",
-            details=details,
-        )
+    # Moderation owns the audit log and sits above accounts: it writes the entry from
+    # its ``audit_event`` listener, in this transaction.
+    fire(
+        "audit_event",
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason or "",
+        details=details,
     )
-    db.session.flush()

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.routing import BuildError
 
 from app.accounts import services, sessions
 from app.accounts.forms import (
@@ -37,9 +36,8 @@ from app.accounts.organizations import find_invite
 from app.accounts.places import REGIONS, country_code, country_name
 from app.core.errors import DomainError
 from app.core.permissions import can
-from app.directory import profiles
-from app.directory.profiles import hidden_fields_for
 from app.extensions import db, limiter
+from app.plugins import fire, plugin_manager
 from app.web import form_error, form_status, safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -302,66 +300,21 @@ def change_password():
 # --- profiles --------------------------------------------------------------------------
 
 
-def _recent_posts(user: Any) -> list[dict]:
-    """The member's recent posts if the forums feature offers them; empty otherwise."""
-    try:
-        from app.forums import services as forum_services
-    except ImportError:
-        return []
-    recent = getattr(forum_services, "recent_posts_for_profile", None)
-    if recent is None:
-        return []
-    items = []
-    seen_topics: set[int] = set()
-    # One line per topic (its newest post): several replies in one thread listed the
-    # same title over and over (issue 20).
-    for post in recent(actor(), user, limit=40):
-        if post.topic_id in seen_topics:
-            continue
-        seen_topics.add(post.topic_id)
-        try:
-            url = url_for("forums.post_link", post_id=post.id)
-        except BuildError:
-            url = None
-        started = getattr(post, "number", None) == 1
-        items.append(
-            {"title": post.topic.title, "url": url, "created_at": post.created_at, "started": started}
-        )
-        if len(items) == 10:
-            break
-    return items
+def _hidden_fields(user: Any, viewer: Any) -> set[str]:
+    """Built-in fields the page keeps from ``viewer``: the directory owns the member's
+    privacy choices and answers through ``profile_hidden_fields``."""
+    hidden: set[str] = set()
+    for answer in plugin_manager().hook.profile_hidden_fields(user=user, viewer=viewer):
+        hidden.update(answer or [])
+    return hidden
 
 
-def _network(viewer: Any, user: Any) -> dict:
-    """Connection state, follow state and counts for the profile's buttons."""
-    from app.network import connections, follows
-    from app.network.forms import ConnectForm
-    from app.notifications.links import profile_url
-
-    state = connections.state_between(viewer, user)
-    may_act = can(viewer, "network.use") and state != connections.STATE_SELF
-    return {
-        "state": state,
-        "may_act": may_act,
-        "reachable": connections.is_reachable(user),
-        "following": follows.is_following(viewer, user),
-        "connection_count": connections.visible_connection_count(viewer, user),
-        "follower_count": follows.follower_count(user),
-        "following_count": follows.following_count(user),
-        "connect_form": ConnectForm(formdata=None, data={"next": profile_url(user)}) if may_act else None,
-    }
-
-
-def _accepted_answers(user: Any) -> list[dict]:
-    """The member's accepted answers the viewer may see (questions in categories the
-    viewer cannot read, and hidden or deleted answers, are left out)."""
-    from app.network.activity import recent_accepted_answers
-    from app.notifications.links import post_url
-
-    return [
-        {"title": post.topic.title, "url": post_url(post), "created_at": post.created_at}
-        for post in recent_accepted_answers(actor(), user, limit=10)
-    ]
+def _extra_form_values(user: Any) -> dict:
+    """Profile-form fields another feature stores (``profile_form_values``)."""
+    values: dict = {}
+    for answer in plugin_manager().hook.profile_form_values(user=user):
+        values.update(answer or {})
+    return values
 
 
 @bp.get("/u/<username>")
@@ -375,10 +328,7 @@ def profile(username: str):
         "accounts/profile.html",
         user=user,
         viewer=viewer,
-        hidden_fields=hidden_fields_for(user, viewer),
-        recent_posts=_recent_posts(user),
-        accepted_answers=_accepted_answers(user),
-        network=_network(viewer, user),
+        hidden_fields=_hidden_fields(user, viewer),
         role_form=role_form,
         can_edit=can(viewer, "user.edit", user),
     )
@@ -419,7 +369,7 @@ def _keep_legacy_choices(form: ProfileForm, user: Any) -> None:
 def edit_profile():
     user = actor()
     form = ProfileForm()
-    snapshot = profiles.settings_snapshot(user)
+    extra = _extra_form_values(user)
     _keep_legacy_choices(form, user)
     if request.method == "GET":
         form.display_name.data = user.display_name
@@ -428,8 +378,8 @@ def edit_profile():
         form.country.data = country_code(user.country) or user.country
         form.languages.data = _join(user.languages)
         form.specialisms.data = _join(user.specialisms)
-        form.certifications.data = _join(snapshot["certifications"])
-        form.industries.data = _join(snapshot["industries"])
+        form.certifications.data = _join(extra.get("certifications"))
+        form.industries.data = _join(extra.get("industries"))
         form.bio.data = user.bio
     if form.validate_on_submit():
         try:
@@ -444,17 +394,16 @@ def edit_profile():
                 languages=form.languages.data or "",
                 specialisms=form.specialisms.data or "",
             )
-            # Certifications and industries live with the directory profile; the rest
-            # of the directory settings (visibility, custom fields) stay as they were.
-            profiles.update_directory_settings(
-                user,
-                user,
-                hidden=snapshot["hidden"],
-                hidden_fields=snapshot["hidden_fields"],
-                certifications=form.certifications.data or "",
-                industries=form.industries.data or "",
-                values=snapshot["values"],
-                hidden_values=snapshot["hidden_values"],
+            # Fields another feature stores (the directory's certifications and
+            # industries) are saved by it, in this transaction.
+            fire(
+                "profile_form_saved",
+                user=user,
+                actor=user,
+                values={
+                    "certifications": form.certifications.data or "",
+                    "industries": form.industries.data or "",
+                },
             )
             db.session.commit()
         except DomainError as error:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.accounts.models import User
+from app.chat import live
 from app.chat.models import ChatChannel, ChatMembership
 from app.core.db import after_commit, utcnow
 from app.core.errors import Conflict, Invalid, NotFound
@@ -325,6 +326,4 @@ def sync_plugin_channels(actor: Any) -> list[ChatChannel]:
 
 
 def _live():
-    from app.chat import live
-
     return live

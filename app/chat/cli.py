@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.chat import messages
 from app.chat.models import ChatChannel
+from app.chat.presence import state
 from app.core.errors import DomainError
 from app.extensions import db
 
@@ -26,9 +28,6 @@ chat_cli = AppGroup("chat", help="Live chat administration.")
 def announce_command(channel: str, text: str) -> None:
     """Post TEXT to CHANNEL (its slug or id) as a system announcement."""
     from flask_socketio import SocketIO
-
-    from app.chat import messages
-    from app.chat.presence import state
 
     query = sa.select(ChatChannel).where(ChatChannel.slug == channel)
     if channel.isascii() and channel.isdigit():

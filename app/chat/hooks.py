@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.chat import live
+from app.chat.reads import total_unread
 from app.core.db import after_commit
 from app.core.permissions import is_active_member
 from app.extensions import db
@@ -15,7 +17,6 @@ from app.plugins import hookimpl
 def nav_items(actor: Any) -> list[dict]:
     if not is_active_member(actor):
         return []
-    from app.chat.reads import total_unread
 
     unread = total_unread(actor)
     label = f"Chat ({unread})" if unread else "Chat"
@@ -27,14 +28,11 @@ def user_logged_out(user: Any) -> None:
     user_id = getattr(user, "id", None)
     if user_id is None:
         return
-    from app.chat import live
 
     live.disconnect_user(user_id, "signed-out")
 
 
 @hookimpl
 def user_suspended(user: Any, actor: Any, until: Any, reason: str) -> None:
-    from app.chat import live
-
     user_id = user.id
     after_commit(db.session, lambda: live.disconnect_user(user_id, "suspended"))

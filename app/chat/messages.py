@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from app.accounts.models import User
-from app.chat import channels
+from app.chat import channels, live
 from app.chat.models import ChatChannel, ChatMembership, ChatMessage
 from app.core.db import after_commit, has_after_commit, utcnow
 from app.core.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
@@ -33,6 +33,7 @@ from app.core.permissions import can, require
 from app.core.sanitize import plain_text, render_markdown
 from app.extensions import db
 from app.forums.mentions import link_mentions
+from app.notifications.services import notify
 
 BODY_MAX = 4000
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -105,8 +106,6 @@ def _render(body: str) -> tuple[str, list[User]]:
 
 
 def _broadcast(event: str, payload: dict) -> None:
-    from app.chat import live
-
     after_commit(db.session, lambda: live.emit_to_channel(event, payload, payload["channel_id"]))
 
 
@@ -453,7 +452,6 @@ def _marker_update(senders: int) -> sa.Update:
 
 def broadcast_new_messages(payloads: list[dict]) -> None:
     """Tell each stored message's room about it, in the order given."""
-    from app.chat import live
 
     live.emit_new_messages(payloads)
 
@@ -545,7 +543,6 @@ def _same_message(existing: ChatMessage, channel_id: int) -> ChatMessage:
 
 def _notify_mentions(actor: Any, channel: ChatChannel, message: ChatMessage, users: list[User]) -> None:
     """Mentioned people who can read the room hear about it; nobody else learns of it."""
-    from app.notifications.services import notify
 
     if not users:
         return

@@ -36,6 +36,8 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
+from app.extensions import socketio
+
 EXTENSION_KEY = "guildhall_chat"
 DEFAULT_RATE_LIMIT = "10 per 10 seconds"
 SID_TTL = 24 * 60 * 60
@@ -372,7 +374,6 @@ class ChatState:
     def _emit_presence(self, channel_id: int, changes: list[dict]) -> None:
         # Runs on the batcher's thread, outside any app context: no current_app here.
         from app.chat.live import NAMESPACE, channel_room
-        from app.extensions import socketio
 
         payload = {"channel_id": channel_id, "changes": changes}
         (self.emitter or socketio).emit("presence", payload, to=channel_room(channel_id), namespace=NAMESPACE)

@@ -24,14 +24,14 @@ from flask import g, request
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room
 
-from app.chat import channels, live, messages, reads
+from app.chat import channels, live, messages, presence, reads
 from app.chat.presence import state
 from app.chat.writes import WriteQueue
 from app.core.errors import DomainError, Invalid, PermissionDenied
 from app.core.params import parse_id
 from app.core.permissions import can, is_active_member
 from app.core.textcheck import check_text
-from app.extensions import db
+from app.extensions import db, socketio
 
 log = logging.getLogger("guildhall.chat")
 
@@ -226,8 +226,6 @@ class ChatNamespace(Namespace):
 
 def register(app: Any) -> None:
     """Create the app's chat state and serve the ``/chat`` namespace on its server."""
-    from app.chat import presence
-    from app.extensions import socketio
 
     presence.init_app(app)
     socketio.on_namespace(ChatNamespace(live.NAMESPACE))

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user, login_required
 
+from app.accounts.models import User
 from app.chat import channels, messages, reads
 from app.chat.forms import DirectMessageForm, NewChannelForm
 from app.chat.models import ChatChannel
@@ -169,8 +170,6 @@ def api_invite(channel_id: int):
 @bp.post("/api/channels/<int:channel_id>/members/<int:user_id>/remove")
 @api
 def api_remove(channel_id: int, user_id: int):
-    from app.accounts.models import User
-
     channel = channels.get_channel(actor(), channel_id)
     user = db.session.get(User, user_id)
     if user is None:

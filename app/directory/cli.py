@@ -5,14 +5,15 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.directory.facets import rebuild_all
+from app.extensions import db
+
 directory_cli = AppGroup("directory", help="Member and organization directory.")
 
 
 @directory_cli.command("rebuild-facets")
 def rebuild_facets_command() -> None:
     """Rebuild the directory's facet rows (after a bulk import or a restore)."""
-    from app.directory.facets import rebuild_all
-    from app.extensions import db
 
     counts = rebuild_all()
     db.session.commit()

@@ -57,6 +57,11 @@ def list_fields() -> list[ProfileField]:
     return list(db.session.scalars(sa.select(ProfileField).order_by(ProfileField.position, ProfileField.id)))
 
 
+def fields_by_ids(field_ids: list[int]) -> list[ProfileField]:
+    """The fields that still exist among ``field_ids`` (the audit log names them)."""
+    return list(db.session.scalars(sa.select(ProfileField).where(ProfileField.id.in_(field_ids))))
+
+
 def get_field(field_id: int) -> ProfileField:
     # Ids past the column's range would be a database error, not a missing field.
     in_range = isinstance(field_id, int) and 0 < field_id < 2**31

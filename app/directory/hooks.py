@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import render_template
+from flask_login import current_user
+
+from app.directory import facets, fields, profiles
+from app.directory.cli import directory_cli
+from app.directory.fields import user_ids_with_values
+from app.directory.profiles import search_facts
 from app.plugins import hookimpl
+from app.search.indexing import enqueue
 
 
 @hookimpl
@@ -20,8 +28,6 @@ def nav_items(actor: Any) -> list[dict]:
 
 @hookimpl
 def register_cli(cli: Any) -> None:
-    from app.directory.cli import directory_cli
-
     cli.add_command(directory_cli)
 
 
@@ -29,8 +35,6 @@ def register_cli(cli: Any) -> None:
 
 
 def _sync_user(user: Any) -> None:
-    from app.directory import facets
-
     facets.sync_user(user)
 
 
@@ -61,15 +65,11 @@ def user_role_changed(user: Any, actor: Any, old_role: str, new_role: str) -> No
 
 @hookimpl
 def organization_created(organization: Any, actor: Any) -> None:
-    from app.directory import facets
-
     facets.sync_org(organization)
 
 
 @hookimpl
 def organization_updated(organization: Any, actor: Any) -> None:
-    from app.directory import facets
-
     facets.sync_org(organization)
 
 
@@ -77,12 +77,53 @@ def organization_updated(organization: Any, actor: Any) -> None:
 def profile_field_changed(field: Any, actor: Any, deleted: bool) -> None:
     """Rewrite the field's facet rows and re-index members with a value for it (their
     public search document holds searchable, everyone-visible values)."""
-    from app.directory import facets
-    from app.directory.fields import user_ids_with_values
-    from app.search.indexing import enqueue
 
     enqueue(*(f"user:{user_id}" for user_id in user_ids_with_values(field)))
     facets.sync_field(field, deleted=deleted)
+
+
+@hookimpl
+def search_member_facts(user_ids: list[int], session: Any) -> dict[int, dict]:
+    """What each member's search document may show: the directory owns the member's
+    hidden fields, extra lists and custom values, and search must not import it."""
+
+    return search_facts(user_ids, session)
+
+
+@hookimpl
+def profile_hidden_fields(user: Any, viewer: Any) -> list[str]:
+    return sorted(profiles.hidden_fields_for(user, viewer))
+
+
+@hookimpl
+def profile_form_values(user: Any) -> dict:
+    snapshot = profiles.settings_snapshot(user)
+    return {"certifications": snapshot["certifications"], "industries": snapshot["industries"]}
+
+
+@hookimpl
+def profile_form_saved(user: Any, actor: Any, values: dict) -> None:
+    """Certifications and industries live with the directory profile; the rest of
+    the directory settings (visibility, custom fields) stay as they were."""
+    snapshot = profiles.settings_snapshot(user)
+    profiles.update_directory_settings(
+        actor,
+        user,
+        hidden=snapshot["hidden"],
+        hidden_fields=snapshot["hidden_fields"],
+        certifications=values.get("certifications") or "",
+        industries=values.get("industries") or "",
+        values=snapshot["values"],
+        hidden_values=snapshot["hidden_values"],
+    )
+
+
+@hookimpl
+def audit_targets(target_type: str, ids: list[int]) -> dict[int, tuple[str, Any]] | None:
+    """The audit log's names for profile fields an admin changed."""
+    if target_type != "directory_field":
+        return None
+    return {field.id: (f"Profile field “{field.label}”", field) for field in fields.fields_by_ids(ids)}
 
 
 # --- profile panel -----------------------------------------------------------------------------
@@ -94,10 +135,6 @@ def template_panel(name: str, context: dict) -> str | None:
     viewer may see them (see ``profiles.profile_custom_values``)."""
     if name != "profile_main" or context.get("user") is None:
         return None
-    from flask import render_template
-    from flask_login import current_user
-
-    from app.directory import profiles
 
     user = context["user"]
     viewer = context.get("viewer", current_user)

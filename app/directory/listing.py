@@ -33,6 +33,7 @@ from app.extensions import db
 from app.forums.models import Post, Topic
 from app.forums.reading import readable_posts_where
 from app.qa.models import QAReputationEvent
+from app.qa.reputation import reputations
 
 FACET_VALUES_SHOWN = 25
 
@@ -248,8 +249,6 @@ def _org_statement(reader: Any, query: DirectoryQuery, ids: sa.Select) -> sa.Sel
 
 
 def person_cards(reader: Any, users: list[User], fields: list[ProfileField]) -> list[PersonCard]:
-    from app.qa.reputation import reputations
-
     ids = [user.id for user in users]
     profiles = profiles_by_user(ids)
     values = fields_service.values_by_user(ids)

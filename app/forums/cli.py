@@ -8,6 +8,9 @@ from flask import Flask
 
 from app.core.errors import DomainError
 from app.extensions import db
+from app.forums.models import Category
+from app.forums.posting import slugify
+from app.forums.services import create_category
 
 
 class _CommandLineAdmin:
@@ -43,9 +46,6 @@ def register(app: Flask) -> None:
         name, slug, parent_slug, description, position, view_policy, topic_policy, reply_policy
     ):
         """Create a category NAME. Policies: everyone, members, or a comma list of roles."""
-        from app.forums.models import Category
-        from app.forums.posting import slugify
-        from app.forums.services import create_category
 
         parent = None
         if parent_slug:

@@ -40,9 +40,11 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
 
+from app.accounts.models import User
 from app.core import pagecache
 from app.core.permissions import is_authenticated, is_staff
 from app.extensions import db
+from app.forums.models import Post
 
 EXTENSION_KEY = "guildhall_fragments"
 MAX_ENTRIES = 4096
@@ -185,8 +187,6 @@ def post_heads(actor: Any, posts: list[Any]) -> dict[int, Markup]:
     """Header and body HTML per post id. On a miss the authors (and the replied-to
     posts and their authors) are loaded in bulk first, so misses cost a fixed number
     of queries however many posts the page shows."""
-    from app.accounts.models import User
-    from app.forums.models import Post
 
     klass = viewer_class(actor)
     generation = active_generation()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import render_template, url_for
 
 from app.core import live
 from app.core.permissions import can, is_active_member
@@ -66,7 +66,12 @@ INTRODUCTIONS_SLUG = "introductions"
 @hookimpl
 def template_panel(name: str, context: dict) -> str | None:
     """The welcome page's forum steps: a few categories to follow, and where to
-    introduce yourself (when an "introductions" category exists and the member may post)."""
+    introduce yourself (when an "introductions" category exists and the member may post);
+    and a member's recent posts on their profile (``profile_posts``)."""
+    if name == "profile_posts" and context.get("user") is not None:
+        return render_template(
+            "forums/_profile_posts.html", recent_posts=_recent_posts(context.get("viewer"), context["user"])
+        )
     if name != "welcome_page":
         return None
     viewer = context.get("viewer")
@@ -81,3 +86,25 @@ def template_panel(name: str, context: dict) -> str | None:
         intro=intro if intro is not None and can(viewer, "topic.create", intro) else None,
         form=EmptyForm(),
     )
+
+
+def _recent_posts(viewer: Any, user: Any) -> list[dict]:
+    """The member's recent posts ``viewer`` may read, one line per topic (its newest
+    post): several replies in one thread listed the same title over and over (issue 20)."""
+    items = []
+    seen_topics: set[int] = set()
+    for post in services.recent_posts_for_profile(viewer, user, limit=40):
+        if post.topic_id in seen_topics:
+            continue
+        seen_topics.add(post.topic_id)
+        items.append(
+            {
+                "title": post.topic.title,
+                "url": url_for("forums.post_link", post_id=post.id),
+                "created_at": post.created_at,
+                "started": post.number == 1,
+            }
+        )
+        if len(items) == 10:
+            break
+    return items

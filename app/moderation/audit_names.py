@@ -16,11 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.accounts.models import Organization, User
-from app.directory.models import ProfileField
 from app.extensions import db
 from app.forums.models import Category, Post, Topic
 from app.moderation.models import AuditEntry
 from app.notifications.links import post_url, profile_url, topic_url
+from app.plugins import plugin_manager
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,18 @@ def name_targets(entries: list[AuditEntry], link: LinkBuilder = public_link) -> 
     if ids := wanted.get("organization"):
         for org in db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids))):
             found["organization", org.id] = Named(org.name, link("organization", org))
-    if ids := wanted.get("directory_field"):
-        for profile_field in db.session.scalars(sa.select(ProfileField).where(ProfileField.id.in_(ids))):
-            found["directory_field", profile_field.id] = Named(
-                f"Profile field “{profile_field.label}”", link("directory_field", profile_field)
-            )
-    known = {"user", "post", "topic", "category", "organization", "directory_field"}
+    known = {"user", "post", "topic", "category", "organization"}
+    for target_type in sorted(set(wanted) - known - {"site"}):
+        # Targets of features above moderation (the directory's profile fields) are
+        # named by their owner through the ``audit_targets`` hook.
+        for answer in plugin_manager().hook.audit_targets(
+            target_type=target_type, ids=sorted(wanted[target_type])
+        ):
+            if answer is None:
+                continue
+            known.add(target_type)
+            for target_id, (label, obj) in answer.items():
+                found[target_type, target_id] = Named(label, link(target_type, obj))
     for entry in entries:
         key = (entry.target_type, entry.target_id)
         if key in found:

@@ -21,6 +21,14 @@ def nav_items(actor: Any) -> list[dict]:
 
 
 @hookimpl
+def audit_event(
+    actor: Any, action: str, target_type: str, target_id: int, reason: str, details: dict
+) -> None:
+    """Log a lower feature's staff action (accounts: role changes, join requests)."""
+    services.record_audit(actor, action, target_type, target_id, reason, details)
+
+
+@hookimpl
 def template_panel(name: str, context: dict) -> str | None:
     """The staff box on a member's profile: suspend, silence, lift, and their history.
 

@@ -29,6 +29,7 @@ from werkzeug.routing import BuildError
 
 from app.accounts.models import User
 from app.accounts.services import clean_text
+from app.chat.channels import open_dm
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_active_member, is_staff
@@ -367,7 +368,6 @@ def remove_connection(actor: Any, user: User) -> None:
 def open_direct_message(actor: Any, user: User) -> Any:
     """The chat DM between the actor and ``user``, opened or reused: "Message" on a
     profile, under the same rules as connecting (no self, only reachable members)."""
-    from app.chat.channels import open_dm
 
     require_network_actor(actor, "send messages")
     require_other_member(actor, user, "message")

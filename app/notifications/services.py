@@ -25,6 +25,7 @@ from app.core.sanitize import plain_text
 from app.core.settings import get_setting
 from app.extensions import db
 from app.forums.models import Post, Topic
+from app.notifications.mail import send_email
 from app.notifications.models import KINDS, Notification, NotificationPreference
 from app.plugins import fire
 
@@ -166,7 +167,6 @@ def _send_pending_mail(session: Session) -> None:
     pending = session.info.pop(_PENDING_MAIL_KEY, None)
     if not pending:
         return
-    from app.notifications.mail import send_email
 
     for mail in pending.values():
         send_email(mail["to"], mail["subject"], mail["text"])

@@ -8,6 +8,7 @@ from flask import Flask
 from app.core.errors import DomainError
 from app.extensions import db
 from app.forums.cli import _CommandLineAdmin
+from app.qa.categories import category_by_slug, set_qa_category
 
 
 def register(app: Flask) -> None:
@@ -20,7 +21,6 @@ def register(app: Flask) -> None:
     @click.option("--multiple-accepted", is_flag=True, help="Allow several accepted answers per question.")
     def enable_category(slug: str, multiple_accepted: bool) -> None:
         """Mark the category SLUG as Q&A: its topics become questions."""
-        from app.qa.categories import category_by_slug, set_qa_category
 
         try:
             category = category_by_slug(slug)
@@ -36,7 +36,6 @@ def register(app: Flask) -> None:
     @click.argument("slug")
     def disable_category(slug: str) -> None:
         """Stop treating the category SLUG as Q&A (its votes and tags are kept)."""
-        from app.qa.categories import category_by_slug, set_qa_category
 
         try:
             category = category_by_slug(slug)

@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 from app.accounts.models import User
 from app.extensions import db
 from app.notifications.services import notify, preferences_for, queue_email
+from app.qa.tags import follower_ids
 
 
 def _name(actor: Any) -> str:
@@ -68,7 +69,6 @@ def comment_added(comment: Any, post: Any, actor: Any) -> None:
 
 def question_asked(topic: Any, actor: Any, tags: list) -> None:
     """Followers of any of the question's tags, once each, if they can see it."""
-    from app.qa.tags import follower_ids
 
     ids = follower_ids([tag.id for tag in tags])
     ids.discard(getattr(actor, "id", None))

@@ -7,7 +7,6 @@ adds tags on the way in and votes, acceptance and sorting on the way out.
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from app.core.permissions import can, is_staff, require
 from app.extensions import db
 from app.forums import services as forums
 from app.forums.models import Category, Post, Topic
-from app.plugins import fire
+from app.plugins import fire, plugin_manager
 from app.qa import acceptance, closing, comments, tags, votes
 from app.qa.categories import qa_settings_for
 from app.qa.models import QAAcceptedAnswer, QATag, QATopicTag
@@ -293,32 +292,23 @@ def similar_questions(actor: Any, title: str, limit: int = SIMILAR_LIMIT) -> lis
 
 
 def _similar_via_search(actor: Any, words: list[str], limit: int) -> list[Topic] | None:
-    """Ask ``app.search`` (any-word match over ``question`` documents) when it exists.
+    """Ask search (any-word match over ``question`` documents) through the
+    ``search_similar`` hook, so Q&A never imports the search feature that indexes it.
 
-    None means "no answer from search" (not installed, failed, or nothing found): the
+    None means "no answer from search" (not enabled, failed, or nothing found): the
     caller then uses the title query. Hits are re-checked against the viewer's visible
     questions, so a stale index entry can never leak a question.
     """
     try:
-        from app.search import services as search_services
-    except ImportError:
-        return None
-    search = getattr(search_services, "search", None)
-    if search is None:
-        return None
-    kwargs: dict[str, Any] = {"kinds": ["question"], "per_page": limit * 2}
-    if "match" in inspect.signature(search).parameters:
-        kwargs["match"] = "any"
-    try:
-        result = search(actor, " ".join(words), **kwargs)
+        keys = plugin_manager().hook.search_similar(
+            actor=actor, text=" ".join(words), kinds=["question"], limit=limit * 2
+        )
     except Exception:  # noqa: BLE001 - the title query is always correct, only less clever
         return None
     ids: list[int] = []
-    for hit in getattr(result, "hits", None) or []:
-        raw = (getattr(hit, "meta", None) or {}).get("topic_id") or str(getattr(hit, "key", "")).partition(
-            ":"
-        )[2]
-        if str(raw).isdigit() and int(raw) not in ids:
+    for key in keys or []:
+        raw = str(key).partition(":")[2]
+        if raw.isdigit() and int(raw) not in ids:
             ids.append(int(raw))
     if not ids:
         return None

@@ -7,10 +7,15 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
+from flask import render_template
+from flask_login import current_user
 
 from app.core.permissions import can, is_active_member
+from app.extensions import db
 from app.plugins import hookimpl
 from app.referrals import notices
+from app.referrals.models import Referral
+from app.referrals.notices import search_document
 from app.referrals.services import expire_overdue
 
 
@@ -27,9 +32,6 @@ def search_principals(actor: Any) -> list[str]:
 @hookimpl
 def search_documents(since: Any) -> list[dict]:
     """Every referral (changed after ``since``) for a rebuild of the index."""
-    from app.extensions import db
-    from app.referrals.models import Referral
-    from app.referrals.notices import search_document
 
     query = sa.select(Referral).order_by(Referral.id)
     if since is not None:
@@ -56,8 +58,6 @@ def template_panel(name: str, context: dict) -> str | None:
     "Send a referral" for members of other organizations."""
     if name != "organization_page" or context.get("org") is None:
         return None
-    from flask import render_template
-    from flask_login import current_user
 
     org = context["org"]
     viewer = context.get("viewer") or current_user
@@ -77,8 +77,6 @@ def register_cli(cli: Any) -> None:
     @referrals_group.command("expire")
     def expire_command() -> None:
         """Expire referrals still waiting for an answer after their expiry date."""
-        from app.extensions import db
-        from app.referrals.services import expire_overdue
 
         count = expire_overdue()
         db.session.commit()

@@ -8,13 +8,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.search import rebuild
+from app.search.indexing import drain
+
 search_cli = AppGroup("search", help="Full-text search index.")
 
 
 @search_cli.command("reindex")
 def reindex_command() -> None:
     """Rebuild the whole index from the database."""
-    from app.search import rebuild
 
     app = current_app._get_current_object()
     total = rebuild.expected_total(app)
@@ -38,7 +40,6 @@ def check_command() -> None:
     retry applies them on its own, or ``flask search drain`` does now; a rebuild is
     only needed when nothing is queued and the counts still differ.
     """
-    from app.search import rebuild
 
     app = current_app._get_current_object()
     expected, indexed = rebuild.check(app)
@@ -65,7 +66,6 @@ def check_command() -> None:
 @search_cli.command("drain")
 def drain_command() -> None:
     """Apply queued index changes now (including ones waiting for a retry)."""
-    from app.search.indexing import drain
 
     result = drain(current_app._get_current_object(), limit=100_000, force=True)
     click.echo(f"Indexed {result.indexed}, removed {result.removed}, failed {result.failed}.")

@@ -15,6 +15,7 @@ Q&A and other features shape forum documents through the ``search_topic_fields``
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from app.accounts.models import Organization, User
 from app.core.db import in_id_batches, utcnow
 from app.forums.models import Post, Topic
 from app.plugins import plugin_manager
+
+log = logging.getLogger("guildhall.search")
 
 STAFF = ["role:moderator", "role:admin"]
 PUBLIC = ["public"]
@@ -213,19 +216,26 @@ def topic_opening_post(topic: Topic) -> Post | None:
     return session.scalar(sa.select(Post).where(Post.topic_id == topic.id, Post.number == 1))
 
 
+def member_facts(user_ids: list[int], session: Session) -> dict[int, dict]:
+    """The directory's facts for each member document (see ``search_member_facts``):
+    search asks through the hook rather than importing the directory it indexes.
+    Without an answer a member is indexed with what the account shows."""
+    answer = plugin_manager().hook.search_member_facts(user_ids=list(user_ids), session=session) or {}
+    empty = {"hidden": False, "hidden_fields": set(), "certifications": [], "industries": [], "public_values": []}
+    return {user_id: answer.get(user_id) or dict(empty) for user_id in user_ids}
+
+
 def member_document(user: User, directory: dict | None = None) -> Document:
     """A member profile; unconfirmed and suspended members are visible to staff only.
 
     A member hidden from the directory is readable by themselves and staff only; the
     built-in fields and custom values they hid never enter the document, and only
     searchable custom fields visible to everyone go into its (public) body.
-    ``directory`` is the member's preloaded directory data (see
-    ``app.directory.profiles.search_facts``), loaded here when not given.
+    ``directory`` is the member's preloaded directory data (the
+    ``search_member_facts`` hook, which the directory answers), loaded here when not given.
     """
     if directory is None:
-        from app.directory.profiles import search_facts
-
-        directory = search_facts([user.id], sa.inspect(user).session)[user.id]
+        directory = member_facts([user.id], sa.inspect(user).session)[user.id]
     data = directory
     hidden_fields = data["hidden_fields"]
     hidden = user.confirmed_at is None or user.is_suspended
@@ -358,10 +368,8 @@ def iter_forum_documents(session: Session, batch: int = 500) -> Iterator[Documen
 
 
 def iter_people_documents(session: Session, batch: int = 500) -> Iterator[Document]:
-    from app.directory.profiles import search_facts
-
     for users in in_id_batches(session, User, batch, selectinload(User.organization)):
-        directory = search_facts([user.id for user in users], session)
+        directory = member_facts([user.id for user in users], session)
         for user in users:
             yield member_document(user, directory[user.id])
     for org in session.scalars(sa.select(Organization)):
@@ -369,13 +377,11 @@ def iter_people_documents(session: Session, batch: int = 500) -> Iterator[Docume
 
 
 def iter_plugin_documents(since: datetime | None = None) -> Iterator[Document]:
-    import logging
-
     for answer in plugin_manager().hook.search_documents(since=since):
         for raw in answer or []:
             doc = plugin_document(raw) if isinstance(raw, dict) else None
             if doc is None:
-                logging.getLogger("guildhall.search").warning("dropped an invalid plug-in search document")
+                log.warning("dropped an invalid plug-in search document")
                 continue
             yield doc
 

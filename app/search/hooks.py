@@ -10,6 +10,7 @@ from typing import Any
 
 from app.plugins import hookimpl
 from app.search.indexing import enqueue, retry_pending_index_writes
+from app.search.services import search
 
 
 def _post_key(post: Any) -> str:
@@ -63,6 +64,14 @@ def topic_moderated(topic: Any, actor: Any, action: str, reason: str) -> None:
 @hookimpl
 def question_asked(topic: Any, actor: Any, tags: list) -> None:
     enqueue(f"tree:{topic.id}")
+
+
+@hookimpl
+def search_similar(actor: Any, text: str, kinds: list[str], limit: int) -> list[str] | None:
+    """Similar documents for a feature that must not import search (Q&A's "similar
+    questions" on the ask form): an any-word match, best first."""
+    result = search(actor, text, kinds=list(kinds), per_page=limit, match="any")
+    return [hit.key for hit in result.hits] or None
 
 
 @hookimpl

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.uploads import cli, identity
+from app.uploads.storage import EXTENSION_KEY, build_storage
+from app.uploads.views import bp
+
 
 def init_app(app: Flask) -> None:
     """Wire the feature: blueprint, template globals, CLI, and the storage backend
     (built now, so a wrong UPLOAD_STORAGE setting stops the start, not a request)."""
-    from app.uploads import cli, identity
-    from app.uploads.storage import EXTENSION_KEY, build_storage
-    from app.uploads.views import bp
 
     app.register_blueprint(bp)
     identity.init_app(app)

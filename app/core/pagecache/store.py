@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request, session
 from flask.globals import request_ctx
+from flask_login import current_user
+from sqlalchemy import inspect
 
 from app.core.pagecache.generations import ALL_VIEWERS, FileGenerations, RedisGenerations
 
@@ -216,8 +218,6 @@ class PageCache:
         later, so the cookie header stays the key), the member must really be signed
         in as ``user_id``, and no flashed message may have been shown.
         """
-        from flask_login import current_user
-        from sqlalchemy import inspect
 
         if not _plain_ok(response) or session.modified or request_ctx.flashes:
             return False
