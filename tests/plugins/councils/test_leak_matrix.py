@@ -450,3 +450,28 @@ def test_an_embargoed_summary_appears_after_its_date_and_alone(app, client, db, 
         assert CANARIES["minutes"] not in client.get(public).get_data(as_text=True)
     _sign(client, None)
     assert client.get(public).status_code in (302, 401)
+
+
+# --- the private forum category (spaces hook) --------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 22: councils implements no forum_spaces / forum_space_member hook yet, and forums "
+    "does not consume them; handed to H8 in /tmp/gh/STATUS.md (remove this mark when it lands)",
+)
+def test_the_council_owns_a_private_forum_category_only_its_members_may_read(app, world):
+    from app.plugins import plugin_manager
+
+    hook = plugin_manager(app).hook
+    council = world["council"]
+    spaces = [spec for answer in hook.forum_spaces() for spec in (answer or [])]
+    assert ("council", council.id) in {(spec["scope_type"], spec["scope_id"]) for spec in spaces}
+
+    def admitted(person) -> bool:
+        answers = hook.forum_space_member(actor=person, scope_type="council", scope_id=council.id)
+        return any(answer is True for answer in answers)
+
+    assert admitted(world["member"])
+    for persona, person in world["people"].items():
+        assert not admitted(person), persona
