@@ -39,6 +39,7 @@ def socketio_async_mode() -> str:
     would be wrong for a threaded server in the same environment.
     """
     try:
+        # Optional dependency: only when the gevent worker is chosen.
         from gevent import monkey
     except ImportError:
         return "threading"

@@ -180,6 +180,7 @@ def _redis_check(app: Flask, url: str) -> Callable[[], None]:
 
 def _redis_client(app: Flask, url: str) -> Any:
     """One client (and connection pool) per URL for the app's lifetime."""
+    # Optional dependency: only when a Redis URL is configured.
     import redis
 
     clients: dict[str, Any] = app.extensions[EXTENSION_KEY]

@@ -116,6 +116,7 @@ def ensure_database(url: str) -> bool:
 def check_redis(env: Mapping[str, str]) -> None:
     """Every configured Redis answers: the site would run degraded without it, which is
     not what ``make serve`` is for."""
+    # Optional dependency: only when production uses Redis.
     import redis
 
     for name in ("SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI", "PAGE_CACHE_REDIS_URL"):

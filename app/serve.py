@@ -75,6 +75,7 @@ def run_server_command(info: ScriptInfo, host: str, port: int, worker: bool | No
     and ``make run`` needs no process manager. It claims each run in the database like
     ``flask worker``, so running that as well does no job twice.
     """
+    # The server's modules load only when the command runs, not with every CLI call.
     from app.core.heap import prepare_server_heap
     from app.extensions import socketio
     from app.jobs.scheduler import Worker

@@ -27,6 +27,7 @@ chat_cli = AppGroup("chat", help="Live chat administration.")
 @click.argument("text")
 def announce_command(channel: str, text: str) -> None:
     """Post TEXT to CHANNEL (its slug or id) as a system announcement."""
+    # Only the emit command needs a Socket.IO client to the message queue.
     from flask_socketio import SocketIO
 
     query = sa.select(ChatChannel).where(ChatChannel.slug == channel)

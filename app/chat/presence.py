@@ -93,6 +93,7 @@ class RedisRegistry:
     """Socket ids per user shared by every process through Redis."""
 
     def __init__(self, url: str, prefix: str) -> None:
+        # Optional dependency: only with a Redis presence store.
         import redis
 
         self._redis = redis.Redis.from_url(url, **REDIS_OPTIONS)

@@ -129,6 +129,7 @@ def _drop_after_commit(session: Session, previous_transaction) -> None:
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: WAL so readers never wait for the writer, enforced foreign keys, and a
     busy timeout so concurrent writers queue instead of failing at once."""
+    # Only on SQLite connections.
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):

@@ -24,6 +24,7 @@ from app.directory.facets import listed_people
 from app.directory.models import ProfileFieldValue
 from app.directory.profiles import directory_facts, profiles_by_user
 from app.extensions import db
+from app.search import services as search_service
 from app.search.querying import parse_user_query
 
 log = logging.getLogger("guildhall.directory")
@@ -73,8 +74,6 @@ def _index_ids(reader: Any, q: str, kind: str) -> set[int]:
 
 
 def _collect_hits(reader: Any, q: str, kind: str, ids: set[int]) -> None:
-    from app.search import services as search_service
-
     for page in range(1, min(SEARCH_PAGES, search_service.MAX_PAGE) + 1):
         result = search_service.search(reader, q, kinds=[kind], page=page, per_page=SEARCH_PAGE_SIZE)
         ids.update(int(hit.id) for hit in result.hits if hit.kind == kind and hit.id.isdigit())

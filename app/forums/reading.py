@@ -242,8 +242,10 @@ def mark_read(actor: Any, topic: Topic, post_number: int) -> None:
         return
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
+        # The dialect's own upsert, picked per connection.
         from sqlalchemy.dialects.postgresql import insert
     else:
+        # The dialect's own upsert, picked per connection.
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(TopicRead).values(
         user_id=actor.id, topic_id=topic.id, last_read_post_number=post_number, updated_at=utcnow()

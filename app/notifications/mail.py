@@ -83,6 +83,7 @@ def send_email(to: str, subject: str, text: str) -> None:
 
 def outbox_messages(app: Flask) -> list[EmailMessage]:
     """Messages in the development outbox, oldest first (used by tests and the CLI)."""
+    # Only when re-reading a written outbox message.
     from email import policy
     from email.parser import BytesParser
 

@@ -23,6 +23,8 @@ from app.extensions import db
 from app.notifications.services import notify
 from app.plugins import fire
 from app.referrals.models import Referral
+from app.search.documents import path_for
+from app.search.indexing import enqueue_document
 
 SEARCH_KIND = "referral"
 
@@ -32,8 +34,6 @@ def referral_path(referral: Referral) -> str:
     try:
         return url_for("referrals.show", referral_id=referral.id)
     except (BuildError, RuntimeError):
-        from app.search.documents import path_for
-
         return path_for("referrals.show", referral_id=referral.id)
 
 
@@ -137,7 +137,6 @@ def search_document(referral: Referral) -> dict:
 
 def announce(referral: Referral, kind: str, actor: Any, notify_org: str | None) -> None:
     """After a timeline step: notify, queue the search update, fire the domain event."""
-    from app.search.indexing import enqueue_document
 
     if notify_org is not None:
         notify_side(referral, kind, actor, notify_org)

@@ -91,10 +91,12 @@ def get_backend(app: Flask | None = None) -> SearchBackend:
 def make_backend(app: Flask, name: str | None = None) -> SearchBackend:
     name = (name or app.config.get("SEARCH_BACKEND") or "whoosh").lower()
     if name == "postgres":
+        # Each backend loads only when chosen: the other's library may be absent.
         from app.search.postgres_backend import PostgresBackend
 
         return PostgresBackend(app)
     if name == "whoosh":
+        # Each backend loads only when chosen: the other's library may be absent.
         from app.search.whoosh_backend import WhooshBackend
 
         return WhooshBackend(index_dir(app), app.config)

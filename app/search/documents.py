@@ -221,7 +221,13 @@ def member_facts(user_ids: list[int], session: Session) -> dict[int, dict]:
     search asks through the hook rather than importing the directory it indexes.
     Without an answer a member is indexed with what the account shows."""
     answer = plugin_manager().hook.search_member_facts(user_ids=list(user_ids), session=session) or {}
-    empty = {"hidden": False, "hidden_fields": set(), "certifications": [], "industries": [], "public_values": []}
+    empty = {
+        "hidden": False,
+        "hidden_fields": set(),
+        "certifications": [],
+        "industries": [],
+        "public_values": [],
+    }
     return {user_id: answer.get(user_id) or dict(empty) for user_id in user_ids}
 
 

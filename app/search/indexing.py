@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -263,8 +263,6 @@ def _apply_topic(session: Session, writer: IndexWriter, topic_id: int, with_repl
 
 
 def _parse_dates(payload: dict) -> dict:
-    from datetime import datetime
-
     out = dict(payload)
     for name in ("created_at", "updated_at"):
         if isinstance(out.get(name), str):

@@ -10,7 +10,7 @@ can see.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -95,8 +95,6 @@ def clean_filters(kinds: list[str] | None, filters: dict | None) -> Filters:
         and isinstance(filters.get("date_to"), (str, date))
         and not isinstance(filters.get("date_to"), datetime)
     ):
-        from datetime import timedelta
-
         cleaned.date_to += timedelta(days=1)  # a date means "to the end of that day"
     return cleaned
 

@@ -255,6 +255,7 @@ class WhooshBackend(SearchBackend):
 
     def _create(self) -> None:
         """Create the index once, even when several processes start together."""
+        # Only to open an index in a given folder.
         from whoosh.filedb.filestore import FileStorage
 
         storage = FileStorage(str(self.directory))

@@ -108,6 +108,7 @@ class S3Storage:
         client: object | None = None,
     ) -> None:
         if client is None:
+            # Optional dependency: only with S3-compatible storage.
             import boto3
 
             client = boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None)

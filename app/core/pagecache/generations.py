@@ -92,6 +92,7 @@ class RedisGenerations:
     RETRY_SECONDS = 5.0
 
     def __init__(self, url: str, prefix: str) -> None:
+        # Optional dependency: only with a Redis page-cache store.
         import redis
 
         self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
