@@ -14,4 +14,4 @@ from app.plugins import hookimpl
 @hookimpl
 def nav_items(actor: Any) -> list[dict]:
     """Partner organizations are public, so everyone sees the link."""
-    return [{"label": "Organizations", "endpoint": "accounts.organizations", "order": 60}]
+    return [{"label": "Organizations", "endpoint": "accounts.organizations", "order": 60, "more": True}]

@@ -70,7 +70,11 @@ def export_tables() -> list[Any]:
 
 @hookspec
 def nav_items(actor: Any) -> list[dict]:
-    """Header navigation entries for ``actor``: ``{"label", "endpoint", "order"}``."""
+    """Header navigation entries for ``actor``: ``{"label", "endpoint", "order"}``, with
+    optional ``"args"`` for the endpoint and ``"more": True`` to list the entry in the
+    header's "More" menu rather than on the bar itself: the bar must keep one row at
+    1280 px however many features are on, so second-rank places (organizations,
+    referrals, plug-in spaces) go there."""
 
 
 @hookspec

@@ -45,7 +45,7 @@ def register_cli(cli: Any) -> None:
 def nav_items(actor: Any) -> list[dict]:
     if not getattr(actor, "is_authenticated", False):
         return []
-    return [{"label": "Councils", "endpoint": "councils.index", "order": 70}]
+    return [{"label": "Councils", "endpoint": "councils.index", "order": 70, "more": True}]
 
 
 @hookimpl
