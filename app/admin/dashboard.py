@@ -10,7 +10,7 @@ same-origin URL: no hand-written drawing code, no JavaScript on the page (the CS
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from app.core.errors import NotFound
 from app.core.permissions import require
 from app.extensions import db
 from app.forums.models import Post, Topic
+from app.jobs.services import failing_runs
 from app.moderation.services import open_flag_count
 from app.qa.models import QACategory
 from app.search.models import SearchPending
@@ -172,12 +173,14 @@ class Attention:
     open_flags: int
     failing_index_jobs: int
     sample_error: str
+    failing_jobs: list = field(default_factory=list)  # JobRun rows: newest run failed
 
 
 def attention(actor: Any) -> Attention:
-    """The dashboard's "needs attention" panel. Search indexing is the background work
-    with a failure record today (rows retried with ``attempts`` > 0); email is sent
-    inline and a failure is logged by the mail module, not stored."""
+    """The dashboard's "needs attention" panel: search-index changes being retried
+    (rows with ``attempts`` > 0), periodic jobs whose newest run failed (the worker's
+    ``job_run`` records); email is sent inline and a failure is logged by the mail
+    module, not stored."""
     require(actor, "admin.view")
     failing = db.session.execute(
         sa.select(sa.func.count(SearchPending.id), sa.func.max(SearchPending.last_error)).where(
@@ -185,7 +188,10 @@ def attention(actor: Any) -> Attention:
         )
     ).one()
     return Attention(
-        open_flags=open_flag_count(), failing_index_jobs=failing[0] or 0, sample_error=failing[1] or ""
+        open_flags=open_flag_count(),
+        failing_index_jobs=failing[0] or 0,
+        sample_error=failing[1] or "",
+        failing_jobs=failing_runs(),
     )
 
 

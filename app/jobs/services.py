@@ -228,6 +228,18 @@ def queue_stats() -> dict[str, int]:
     return {"pending": running + retrying, "running": running, "retrying": retrying, "failed": failed}
 
 
+def failing_runs(limit: int = 10) -> list[JobRun]:
+    """The newest run of each job whose newest run failed (retrying or given up), for
+    the admin dashboard: which periodic work needs a person, and the error it gave."""
+    query = (
+        sa.select(JobRun)
+        .where(JobRun.status == FAILED, JobRun.id.in_(_latest_ids()))
+        .order_by(JobRun.name)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 @dataclass
 class JobSummary:
     job: Job

@@ -365,3 +365,32 @@ def test_the_logo_must_be_a_public_uploaded_image(db, login_as, admin):
     # Every page's header then carries it beside the site name, for visitors too.
     header = client.get("/").get_data(as_text=True).split("</nav>")[0]
     assert f'class="brand-logo" src="/uploads/{public.id}/logo"' in header
+
+
+def test_the_dashboard_names_a_background_job_whose_newest_run_failed(db, login_as, admin):
+    from app.jobs.models import FAILED, SUCCEEDED, JobRun
+
+    now = utcnow()
+    db.session.add_all(
+        [
+            JobRun(name="referrals.expire-overdue", slot=now - timedelta(hours=1), status=SUCCEEDED),
+            JobRun(
+                name="referrals.expire-overdue",
+                slot=now,
+                status=FAILED,
+                attempts=2,
+                next_attempt_at=now + timedelta(minutes=1),
+                error="Traceback…\nOperationalError: database is locked",
+            ),
+            JobRun(
+                name="search.retry-index-writes", slot=now - timedelta(hours=2), status=FAILED, attempts=5
+            ),
+            JobRun(name="search.retry-index-writes", slot=now, status=SUCCEEDED),  # recovered since
+        ]
+    )
+    db.session.commit()
+    assert [run.name for run in dashboard.attention(admin).failing_jobs] == ["referrals.expire-overdue"]
+    page = login_as(admin).get("/admin/").get_data(as_text=True)
+    assert "<code>referrals.expire-overdue</code> failed 2 times and will be retried" in page
+    assert "OperationalError: database is locked" in page
+    assert "search.retry-index-writes" not in page
