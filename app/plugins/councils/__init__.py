@@ -115,8 +115,10 @@ def periodic_jobs(app: Any) -> list[dict]:
         {
             "name": "councils.expire-terms",
             "func": _expire_terms_job,
-            "cron": "5 0 * * *",
-            "description": "End council terms that are over; access ends the same day.",
+            # Every minute, not once a night: an ended term must also leave the council's
+            # live chat room within a minute of midnight (one indexed query per run).
+            "every": 60,
+            "description": "End council terms that are over (access ends that day) and announce terms ending soon.",
         },
         *meeting_hooks.periodic_jobs(),
     ]
