@@ -26,6 +26,7 @@ from flask.cli import with_appcontext
 from app.accounts.confusables import skeleton
 from app.accounts.models import Organization, User
 from app.accounts.passwords import hash_password
+from app.accounts.places import country_code
 from app.core.db import utcnow
 from app.core.sanitize import clean_html, render_markdown
 from app.demo_activity import seed_activity_demo
@@ -467,7 +468,7 @@ def seed_base() -> dict[str, int]:
                 email=person.email, username=person.username, display_name=person.display_name,
                 display_skeleton=skeleton(person.display_name), password_hash=hashes[person.password],
                 role=person.role, confirmed_at=utcnow(), bio=person.bio, bio_html=render_markdown(person.bio),
-                job_title=person.job_title, region=person.region, country=person.country,
+                job_title=person.job_title, region=person.region, country=country_code(person.country) or person.country,
                 languages=person.languages, specialisms=person.specialisms,
                 organization=orgs[person.org] if person.org else None, is_org_admin=person.org_admin,
             )  # fmt: skip

@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organization, User
+from app.accounts.places import country_name
 from app.core.db import in_id_batches, utcnow
 from app.forums.models import Post, Topic
 from app.plugins import plugin_manager
@@ -254,7 +255,7 @@ def member_document(user: User, directory: dict | None = None) -> Document:
         user.username,
         shown("job_title", user.job_title),
         shown("region", user.region),
-        shown("country", user.country),
+        shown("country", f"{user.country} {country_name(user.country)}"),  # code and name
         shown("specialisms", " ".join(user.specialisms or [])),
         shown("languages", " ".join(user.languages or [])),
         shown("certifications", " ".join(data["certifications"])),

@@ -35,3 +35,13 @@ def test_text_search_finds_a_member_by_the_countrys_name(client, sign_in, member
     status, found = get_json(client, "/directory.json?q=ireland")
     assert status == 200
     assert [person["name"] for person in found["results"]] == ["Orla Byrne"]
+
+
+def test_site_search_finds_a_member_by_the_countrys_name(app, db):
+    from app.search import services as search_service
+    from app.search.rebuild import reindex
+
+    make_user(display_name="Orla Byrne", country="IE", region="EMEA")
+    db.session.commit()
+    reindex(app)
+    assert search_service.search(None, "Ireland", kinds=["member"]).total == 1
