@@ -58,7 +58,7 @@ NESTING_MAX = 19
 BUDGETS = {
     "brackets": 600,  # ``[`` and ``![``: every unclosed one is a link the parser retries
     "delimiter runs": 1_000,  # runs of ``*``, ``_``, ``~``: emphasis candidates
-    "backtick runs": 600,  # code-span openers, matched against every later run
+    "backtick runs": 1_000,  # code-span openers, matched against every later run
     "angle brackets": 600,  # ``<``: autolink attempts, each one escaped for bleach
     "entities": 1_000,  # ``&``: entity attempts, each one re-parsed by bleach
     "table cells": 1_500,  # ``|``: cells, each one an inline parse and tags for bleach
