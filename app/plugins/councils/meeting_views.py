@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts.models import User
@@ -40,13 +40,14 @@ def _actor() -> Any:
     return current_user._get_current_object()
 
 
-def _council(council_id: int) -> Council | Any:
+def _council(council_id: int) -> Council:
     """The council for a reader; a member who has not accepted the current charter is
-    sent to accept it first (the council page shows the charter)."""
+    sent to accept it first (the council page shows the charter): ``abort`` with the
+    redirect, so each route need not check what it got back."""
     actor = _actor()
     council = services.council_for(actor, council_id)
     if not meetings.may_read(actor, council):
-        return redirect(url_for("councils.show", council_id=council.id))
+        abort(redirect(url_for("councils.show", council_id=council.id)))
     return council
 
 
@@ -74,8 +75,6 @@ def _form(name: str) -> str:
 @login_required
 def meeting_list(council_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     return render_template(
         "councils/meetings/list.html",
@@ -90,8 +89,6 @@ def meeting_list(council_id: int):
 @login_required
 def create_meeting(council_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     meetings.require_chair(actor, council)
     return _attempt(
@@ -113,8 +110,6 @@ def create_meeting(council_id: int):
 @login_required
 def meeting_page(council_id: int, meeting_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     meeting = meetings.meeting_for(actor, council, meeting_id)
     items = meetings.visible_items(actor, council, meeting)
@@ -138,8 +133,6 @@ def meeting_page(council_id: int, meeting_id: int):
 @login_required
 def add_item(council_id: int, meeting_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     meeting = meetings.meeting_for(actor, council, meeting_id)
     meetings.require_chair(actor, council)
@@ -176,8 +169,6 @@ def _parse_date(value: str) -> date:
 @login_required
 def write_minutes(council_id: int, item_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     item = meetings.item_for(actor, council, item_id)
     meetings.require_chair(actor, council)
@@ -193,8 +184,6 @@ def write_minutes(council_id: int, item_id: int):
 @login_required
 def add_action(council_id: int, meeting_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     meeting = meetings.meeting_for(actor, council, meeting_id)
     meetings.require_chair(actor, council)
@@ -211,8 +200,6 @@ def add_action(council_id: int, meeting_id: int):
 @login_required
 def action_status(council_id: int, action_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     item = actions.action_for(actor, council, action_id)
     return _attempt(
@@ -229,8 +216,6 @@ def action_status(council_id: int, action_id: int):
 @login_required
 def motion_list(council_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     rows = motions.motions(actor, council)
     db.session.commit()  # a due motion closed on this read
@@ -247,8 +232,6 @@ def motion_list(council_id: int):
 @login_required
 def create_motion(council_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     meetings.require_chair(actor, council)
     return _attempt(
@@ -272,8 +255,6 @@ def create_motion(council_id: int):
 @login_required
 def motion_page(council_id: int, motion_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     motion = motions.motion_for(actor, council, motion_id)
     db.session.commit()
@@ -296,8 +277,6 @@ def motion_page(council_id: int, motion_id: int):
 @login_required
 def vote(council_id: int, motion_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     motion = motions.motion_for(actor, council, motion_id)
     db.session.commit()
@@ -312,8 +291,6 @@ def vote(council_id: int, motion_id: int):
 @login_required
 def close_motion(council_id: int, motion_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     motion = motions.motion_for(actor, council, motion_id)
     meetings.require_chair(actor, council)
@@ -331,8 +308,6 @@ def close_motion(council_id: int, motion_id: int):
 @login_required
 def feedback_list(council_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     return render_template(
         "councils/meetings/feedback.html",
@@ -349,8 +324,6 @@ def feedback_list(council_id: int):
 @login_required
 def raise_feedback(council_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     return _attempt(
         lambda: feedback.raise_feedback(
@@ -365,8 +338,6 @@ def raise_feedback(council_id: int):
 @login_required
 def feedback_item(council_id: int, feedback_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     item = feedback.feedback_for(actor, council, feedback_id)
     return render_template(
@@ -382,8 +353,6 @@ def feedback_item(council_id: int, feedback_id: int):
 @login_required
 def respond(council_id: int, feedback_id: int):
     council = _council(council_id)
-    if not isinstance(council, Council):
-        return council
     actor = _actor()
     item = feedback.feedback_for(actor, council, feedback_id)
     return _attempt(
