@@ -235,7 +235,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers() -> dict:
-        return {"nav_items": _nav_items, "panel": _panel, "unread_notifications": _unread_notifications}
+        return {
+            "nav_items": _nav_items,
+            "panel": _panel,
+            "plugin_panels": _plugin_panels,
+            "unread_notifications": _unread_notifications,
+        }
 
 
 def handle_database_error(error: Exception) -> Response:
@@ -298,6 +303,31 @@ def _panel(name: str, **context: object) -> Markup:
 
     parts = plugin_manager(current_app).hook.template_panel(name=name, context=context)
     return Markup("".join(str(part) for part in parts if part))  # noqa: S704 - hook contract: plug-ins return rendered templates
+
+
+PANEL_HOOKS = {"profile": "profile_panels", "organization": "organization_panels"}
+
+
+def _plugin_panels(page: str, subject: object, viewer: object) -> list[dict]:
+    """The titled panels plug-ins add to a profile or organization page, by ``order``.
+
+    Unlike ``panel`` slots (markup placed where a core template leaves room), these are
+    whole cards the core frames alike: a title the page shows as a heading, and the
+    plug-in's rendered ``html``. A panel without a title or html is dropped.
+    """
+    hook = getattr(plugin_manager(current_app).hook, PANEL_HOOKS[page])
+    keyword = "user" if page == "profile" else "organization"
+    panels = [
+        {
+            "title": str(item["title"]),
+            "html": Markup(str(item["html"])),  # noqa: S704 - hook contract: rendered by the plug-in's Jinja template
+            "order": int(item.get("order", 100)),
+        }
+        for answer in hook(**{keyword: subject, "viewer": viewer})
+        for item in answer or []
+        if item.get("title") and item.get("html")
+    ]
+    return sorted(panels, key=lambda item: (item["order"], item["title"]))
 
 
 def _unread_notifications() -> int:

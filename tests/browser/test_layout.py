@@ -104,6 +104,8 @@ COUNCIL_MEMBER_PAGES = [
     "council_motion",
     "council_feedback",
     "council_apply",
+    "profile",  # alice's seat, in the panel a fellow member sees
+    "organization",
 ]
 PARTNER_PAGES = ["councils", "council_public"]
 COUNCIL_ADMIN_PAGES = [

@@ -14,7 +14,7 @@ from app.chat.channels import sync_scope
 from app.core.permissions import is_admin, only_for_actions
 from app.extensions import db
 from app.plugins import hookimpl
-from app.plugins.councils import meeting_hooks, services
+from app.plugins.councils import meeting_hooks, panels, services
 from app.plugins.councils.cli import councils_cli
 from app.plugins.councils.demo import seed_council_demo
 from app.plugins.councils.meeting_views import bp as meeting_bp
@@ -68,6 +68,16 @@ def permission_rule(actor: Any, action: str, obj: Any) -> bool | None:
     if action == "council.view":
         return is_admin(actor) or services.is_current(services.membership_of(actor, obj))
     return services.may_manage(actor, obj)
+
+
+@hookimpl
+def profile_panels(user: Any, viewer: Any) -> list[dict]:
+    return panels.profile_panels(user, viewer)
+
+
+@hookimpl
+def organization_panels(organization: Any, viewer: Any) -> list[dict]:
+    return panels.organization_panels(organization, viewer)
 
 
 @hookimpl
