@@ -14,9 +14,10 @@ from app.chat.channels import sync_scope
 from app.core.permissions import is_admin, only_for_actions
 from app.extensions import db
 from app.plugins import hookimpl
-from app.plugins.councils import meeting_hooks, panels, services
+from app.plugins.councils import documents, meeting_hooks, panels, services
 from app.plugins.councils.cli import councils_cli
 from app.plugins.councils.demo import seed_council_demo
+from app.plugins.councils.document_views import bp as documents_bp
 from app.plugins.councils.meeting_views import bp as meeting_bp
 from app.plugins.councils.models import Council
 from app.plugins.councils.views import bp
@@ -34,6 +35,7 @@ def migrations_folders() -> list[str]:
 def register_blueprints(app: Any) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(meeting_bp)
+    app.register_blueprint(documents_bp)
 
 
 @hookimpl
@@ -106,9 +108,14 @@ def chat_channel_members(scope_type: str, scope_id: int) -> list[int] | None:
 
 @hookimpl
 def search_principals(actor: Any) -> list[str]:
-    """``council:<id>`` for each council ``actor`` may enter: the council indexes no
-    documents yet, and when it does they carry this principal only."""
+    """``council:<id>`` for each council ``actor`` may enter: the council's documents
+    are indexed with this principal only."""
     return [f"council:{c.id}" for c in services.councils_for(actor) if services.may_enter(actor, c)]
+
+
+@hookimpl
+def search_documents(since: Any) -> list[dict]:
+    return documents.search_documents(since)
 
 
 @hookimpl

@@ -52,3 +52,11 @@ class AcceptForm(FlaskForm):
 
 class CharterForm(FlaskForm):
     charter = TextAreaField("Charter and confidentiality terms (Markdown)", validators=[DataRequired()])
+
+
+class DocumentForm(FlaskForm):
+    """A link or a note: the service decides which, and refuses both or neither."""
+
+    title = StringField("Title", validators=[Optional(), Length(max=200)])
+    url = StringField("Link (http:// or https://)", validators=[Optional(), Length(max=500)])
+    body = TextAreaField("Or a note (Markdown)", validators=[Optional(), Length(max=20_000)])

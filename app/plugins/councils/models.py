@@ -164,3 +164,30 @@ class CouncilAcceptance(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
     charter_version: Mapped[int] = mapped_column(nullable=False)
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+DOCUMENT_KINDS = ("link", "note")
+
+
+class CouncilDocument(db.Model):
+    """A document in a council's private space: a link (http or https only) or a
+    Markdown note whose sanitized HTML is stored beside it. Chairs add, edit and
+    remove them; a removed document is deleted, so nothing of it lingers for search
+    or export."""
+
+    __tablename__ = "council_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("council.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="link")
+    url: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
