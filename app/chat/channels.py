@@ -288,13 +288,47 @@ def sync_scope(scope_type: str, scope_id: int) -> ChatChannel | None:
     )
     if channel is None:
         return None
-    allowed = _scope_members(scope_type, scope_id) or set()
+    _sync_channel(channel)
+    return channel
+
+
+def _sync_channel(channel: ChatChannel) -> set[int]:
+    """Make ``channel``'s members the plug-in's list now; returns that list."""
+    allowed = _scope_members(channel.scope_type or "", channel.scope_id or 0) or set()
     current = set(member_ids(channel.id))
     for user_id in sorted(allowed - current):
         _add_member(channel, user_id)
     for user_id in sorted(current - allowed):
         _remove_member(channel, user_id)
-    return channel
+    return allowed
+
+
+# --- live events -------------------------------------------------------------------
+
+
+def broadcast(channel: ChatChannel, event: str, payload: dict, skip_sid: str | None = None) -> None:
+    """Send ``event`` to everyone who may read ``channel``, once the transaction commits.
+
+    A core room goes to its Socket.IO room, whose sockets joined and leave with the
+    membership: no query here, so a busy core room's sends cost what they did.
+
+    A plug-in room's membership can end without chat hearing of it (a council term
+    that lapsed at midnight: nothing changes in the database until the expiry job
+    runs), and a socket that joined its Socket.IO room earlier would keep receiving
+    it. So each of its events first re-asks the plug-in (``chat_channel_members``),
+    takes whoever it no longer admits out of the room in this transaction (their
+    sockets leave the room and get ``channel_removed`` when it commits, before this
+    event leaves), and addresses the event to the admitted members' own rooms
+    (``user:<id>``), never to the room: a socket left in it by a lost ``leave_room``
+    (another process, a Redis outage) still gets nothing. Plug-in rooms are small;
+    the cost is the plug-in's answer and one query of the room's members per event.
+    """
+    if channel.kind == "plugin":
+        recipients = sorted(_sync_channel(channel))
+        after_commit(db.session, lambda: _live().emit_to_users(event, payload, recipients, skip_sid))
+        return
+    channel_id = channel.id
+    after_commit(db.session, lambda: _live().emit_to_channel(event, payload, channel_id, skip_sid))
 
 
 def sync_plugin_channels(actor: Any) -> list[ChatChannel]:

@@ -33,8 +33,20 @@ def _emitter() -> Any:
     return state().emitter or socketio
 
 
-def emit_to_channel(event: str, payload: dict, channel_id: int) -> None:
-    _emitter().emit(event, payload, to=channel_room(channel_id), namespace=NAMESPACE)
+def emit_to_channel(event: str, payload: dict, channel_id: int, skip_sid: str | None = None) -> None:
+    _emitter().emit(event, payload, to=channel_room(channel_id), skip_sid=skip_sid, namespace=NAMESPACE)
+
+
+def emit_to_users(event: str, payload: dict, user_ids: list[int], skip_sid: str | None = None) -> None:
+    """Send ``event`` to every socket of these users, each once (python-socketio's
+    ``emit`` takes a list of rooms and delivers to their union), and to nobody else.
+
+    Nothing is sent for no users: ``to=[]`` would mean "everyone" to python-socketio.
+    """
+    if not user_ids:
+        return
+    rooms = [user_room(user_id) for user_id in user_ids]
+    _emitter().emit(event, payload, to=rooms, skip_sid=skip_sid, namespace=NAMESPACE)
 
 
 def emit_new_messages(payloads: list[dict]) -> None:

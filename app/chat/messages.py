@@ -105,10 +105,6 @@ def _render(body: str) -> tuple[str, list[User]]:
     return link_mentions(render_markdown(body))
 
 
-def _broadcast(event: str, payload: dict) -> None:
-    after_commit(db.session, lambda: live.emit_to_channel(event, payload, payload["channel_id"]))
-
-
 @dataclass(frozen=True)
 class Draft:
     """A message that passed every check and is rendered, but is not stored yet.
@@ -186,8 +182,11 @@ def batchable(draft: Draft) -> bool:
     session (their ORM objects and permission rules), so those drafts are stored
     alone, in that session. So is a draft whose session already wrote something (a
     plug-in room re-syncs its member on opening, see ``channels.get_channel``): that
-    write must land with the message, which the membership guard may depend on. And
-    so is every draft on a database without ON CONFLICT DO NOTHING.
+    write must land with the message, which the membership guard may depend on. So
+    is every plug-in room's draft: its broadcast re-asks the plug-in who may still
+    read the room and goes to those members only (``channels.broadcast``), which a
+    batch's room-wide ``new_messages`` event would skip. And so is every draft on a
+    database without ON CONFLICT DO NOTHING.
     """
     session = db.session
     if draft.joins or draft.mentioned or draft.channel.kind == "plugin":
@@ -223,7 +222,7 @@ def store_message(actor: Any, draft: Draft) -> tuple[ChatMessage, bool]:
     _advance_read_markers({(channel.id, actor.id): message.id})
     _notify_mentions(actor, channel, message, draft.mentioned)
     db.session.flush()
-    _broadcast("new_message", serialize(message))
+    channels.broadcast(channel, "new_message", serialize(message))
     return message, True
 
 
@@ -573,7 +572,7 @@ def edit_message(actor: Any, message: ChatMessage, body: Any) -> ChatMessage:
     message.body_html, _ = _render(body)
     message.edited_at = utcnow()
     db.session.flush()
-    _broadcast("message_updated", serialize(message))
+    channels.broadcast(message.channel, "message_updated", serialize(message))
     return message
 
 
@@ -583,7 +582,7 @@ def delete_message(actor: Any, message: ChatMessage) -> ChatMessage:
     message.deleted_at = utcnow()
     message.deleted_by_id = actor.id
     db.session.flush()
-    _broadcast("message_updated", serialize(message))
+    channels.broadcast(message.channel, "message_updated", serialize(message))
     return message
 
 
@@ -634,5 +633,5 @@ def announce(actor: Any, channel: ChatChannel, body: Any) -> ChatMessage:
     message = ChatMessage(channel_id=channel.id, author_id=None, body=body, body_html=html)
     db.session.add(message)
     db.session.flush()
-    _broadcast("new_message", serialize(message))
+    channels.broadcast(channel, "new_message", serialize(message))
     return message

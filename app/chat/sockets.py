@@ -202,7 +202,8 @@ class ChatNamespace(Namespace):
         if not can(actor, "chat.post", channel):
             raise PermissionDenied()
         payload = {"channel_id": channel.id, "user": {"id": actor.id, "display_name": actor.display_name}}
-        emit("typing", payload, to=live.channel_room(channel.id), include_self=False)
+        # Sent when the handler commits; in a plug-in room only to members it still admits.
+        channels.broadcast(channel, "typing", payload, skip_sid=request.sid)
         return {"ok": True}
 
     @handler("read")

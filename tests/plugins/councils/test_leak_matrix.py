@@ -399,13 +399,6 @@ def test_a_member_removed_while_connected_stops_receiving_the_room(app, db, worl
                 client.disconnect(NS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leak handed to H8/chat in /tmp/gh/STATUS.md: a term that ended today loses the HTTP "
-    "history at once (get_channel re-syncs the member) but a Socket.IO room joined earlier keeps "
-    "delivering live messages until the expiry job (cron 00:05, or never without a worker) or their "
-    "own next chat action removes them; broadcasts are not re-checked against the plug-in",
-)
 def test_a_member_whose_term_lapsed_while_connected_stops_receiving_the_room(app, db, world):
     member, chair = world["member"], world["chair"]
     listening, speaking = _socket(app, member), _socket(app, chair)
@@ -417,7 +410,10 @@ def test_a_member_whose_term_lapsed_while_connected_stops_receiving_the_room(app
         services.membership_of(member, world["council"]).term_end = services.today()  # midnight passed
         db.session.commit()
         speaking.emit("send", {"channel_id": room, "body": "Quokkachat lapsed"}, namespace=NS, callback=True)
-        assert "Quokkachat lapsed" not in str(listening.get_received(NS))
+        received = listening.get_received(NS)
+        assert "Quokkachat lapsed" not in str(received)
+        # Chat re-asked the council before broadcasting and told the member's client.
+        assert [e["args"] for e in received if e["name"] == "channel_removed"] == [[{"channel_id": room}]]
     finally:
         for client in (listening, speaking):
             if client.is_connected(NS):
