@@ -30,7 +30,7 @@ from app.core.db import utcnow
 from app.extensions import db as _db
 from app.extensions import socketio
 from app.notifications.mail import outbox_messages
-from app.plugins.councils import actions, feedback, meetings, motions, services
+from app.plugins.councils import actions, documents, feedback, meetings, motions, services
 from tests.factories import browser_session_id, make_org, make_user
 
 PERSONAS = ("visitor", "site member", "other council", "former", "lapsed", "removed")
@@ -51,6 +51,9 @@ CANARIES = {
     "action": "Quokkaaction",
     "statement": "Quokkastatement",
     "chat": "Quokkachat",
+    "document": "Quokkadocument",
+    "note title": "Quokkanotetitle",
+    "note": "Quokkanotebody",
 }
 EARLY = "Wombatmeeting"  # a meeting announced while everybody was still a member
 FLASH = re.compile(r'<p class="flash[^"]*" role="status">.*?</p>', re.S)
@@ -126,6 +129,8 @@ def world(db, app, runner, admin, council, chair) -> dict:
     council.applications_open_until = services.today() - timedelta(days=1)  # window closed again
     invitation = services.invite(chair, council, make_user(organization=make_org()))
     post_message(chair, room, c["chat"])
+    documents.add_document(chair, council, c["document"], url=f"https://files.example.com/{c['document']}")
+    note = documents.add_document(chair, council, c["note title"], body=f"# {c['note']}")
     db.session.commit()
 
     people = {
@@ -153,6 +158,7 @@ def world(db, app, runner, admin, council, chair) -> dict:
             "application_id": application.id,
             "invitation_id": invitation.id,
             "membership_id": services.membership_of(member, council).id,
+            "document_id": note.id,
         },
     }
 
@@ -218,6 +224,7 @@ def _rows() -> dict[str, int]:
 def test_every_council_route_answers_as_for_a_missing_council_and_writes_nothing(app, client, world, persona):
     routes = _council_routes(app)
     assert len(routes) >= 20, routes  # the matrix must grow with the plug-in
+    assert {"council_documents.list", "council_documents.show"} <= {rule.endpoint for _, rule in routes}
     before = _rows()
     _sign(client, world["people"][persona])
     form = {
@@ -247,6 +254,19 @@ def test_every_council_route_answers_as_for_a_missing_council_and_writes_nothing
         _assert_clean(real.get_data(as_text=True), persona, where)
     _db.session.expire_all()
     assert _rows() == before, persona
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_documents_page_and_a_note_answer_as_for_a_missing_council(app, client, world, persona):
+    """Spelled out beside the route sweep above: the document list and a note page."""
+    _sign(client, world["people"][persona])
+    ids = world["ids"]
+    for path in ("/councils/{}/documents", "/councils/{}/documents/" + str(ids["document_id"])):
+        real = client.get(path.format(ids["council_id"]))
+        missing = client.get(path.format(ids["council_id"] + 100_000))
+        assert real.status_code == missing.status_code, (persona, path)
+        assert real.status_code in ((302, 401) if persona == "visitor" else (404,)), (persona, path)
+        _assert_clean(real.get_data(as_text=True), persona, path)
 
 
 # --- path: site pages, JSON endpoints, directory, profile, feed, notifications ---------------
@@ -327,11 +347,23 @@ def test_members_do_get_the_canaries_so_the_matrix_is_not_vacuous(app, client, w
             f"/councils/{ids['council_id']}/meetings/{ids['meeting_id']}",
             f"/councils/{ids['council_id']}/motions/{ids['motion_id']}",
             f"/councils/{ids['council_id']}/feedback/{ids['feedback_id']}",
+            f"/councils/{ids['council_id']}/documents",
+            f"/councils/{ids['council_id']}/documents/{ids['document_id']}",
             f"/chat/api/channels/{world['room'].id}/messages",
             "/notifications/",
         )
     )
-    for word in ("meeting", "minutes", "motion", "feedback", "chat", "item"):
+    for word in (
+        "meeting",
+        "minutes",
+        "motion",
+        "feedback",
+        "chat",
+        "item",
+        "document",
+        "note title",
+        "note",
+    ):
         assert CANARIES[word] in pages, word
 
 
@@ -431,6 +463,8 @@ def test_a_page_rendered_for_a_member_is_never_served_to_an_outsider(app, world,
         f"/councils/{ids['council_id']}",
         f"/councils/{ids['council_id']}/meetings/{ids['meeting_id']}",
         f"/councils/{ids['council_id']}/motions/{ids['motion_id']}",
+        f"/councils/{ids['council_id']}/documents",
+        f"/councils/{ids['council_id']}/documents/{ids['document_id']}",
         f"/chat/api/channels/{world['room'].id}/messages",
         "/forums/",
         "/councils/",
