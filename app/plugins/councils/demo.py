@@ -2,7 +2,8 @@
 and a global council seated with people from the demo organizations, so a newcomer
 signing in as alice or heidi finds a working council: a past meeting with minutes and a
 released public summary, an upcoming meeting, a closed and an open motion, feedback in
-several states with vendor responses, and an action item.
+several states with vendor responses, an action item, and a document list (links and
+notes the chair shared).
 
 Unlike the core demo this goes through the plug-in's services, so the councils get
 their private forum category and chat room, seat rules and charter acceptance are
@@ -20,9 +21,9 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.extensions import db
-from app.plugins.councils import actions, feedback, meetings, motions, services
+from app.plugins.councils import actions, documents, feedback, meetings, motions, services
 from app.plugins.councils.meeting_models import CouncilMeeting
-from app.plugins.councils.models import Council
+from app.plugins.councils.models import Council, CouncilDocument
 
 CHARTER = """The council gives the vendor representative, candid partner feedback on the product
 and the partner programme, and hears back what became of it.
@@ -167,12 +168,45 @@ COUNCILS = (
 )
 
 
+# Each council's document list, shared by its chair: (title, link, note); one of the two.
+DOCUMENTS = {
+    "EMEA Partner Advisory Council": [
+        ("Council handbook (shared drive)", "https://docs.guildhall.example/councils/emea/handbook", ""),
+        (
+            "Questions for the roadmap session",
+            "",
+            "Bring one question each to the next meeting:\n\n"
+            "- Which **deal registration** changes would save you the most time?\n"
+            "- What should the partner portal stop doing?\n\n"
+            "_Please keep these confidential until the minutes are released._",
+        ),
+        ("Q3 partner programme slides", "https://docs.guildhall.example/councils/emea/q3-programme.pdf", ""),
+    ],
+    "Global Partner Advisory Council": [
+        ("Partner locator ranking: background", "https://docs.guildhall.example/councils/global/locator", ""),
+        (
+            "How we raise feedback",
+            "",
+            "1. Describe the **problem** and who it hurts.\n"
+            "2. Say what it costs partners (time, deals, money).\n"
+            "3. The vendor answers within the response window; the chair follows up.",
+        ),
+    ],
+}
+
+
 def seed_council_demo() -> dict[str, int]:
     """Create the demo councils that are missing, and give each one without meetings
     its demo year; returns rows added by kind for the seed summary."""
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     admin = users.get("admin")
-    added = {"councils": 0, "council meetings": 0, "council motions": 0, "council feedback items": 0}
+    added = {
+        "councils": 0,
+        "council meetings": 0,
+        "council motions": 0,
+        "council feedback items": 0,
+        "council documents": 0,
+    }
     if admin is None:
         return added
     today = services.today()
@@ -188,6 +222,13 @@ def seed_council_demo() -> dict[str, int]:
         if has_meeting is None and chair is not None and services.may_manage(chair, council):
             for kind, count in _seed_activity(council, spec, users).items():
                 added[kind] += count
+        has_document = db.session.scalar(
+            sa.select(CouncilDocument.id).where(CouncilDocument.council_id == council.id).limit(1)
+        )
+        if has_document is None and chair is not None and services.may_manage(chair, council):
+            for title, url, note in DOCUMENTS.get(spec["name"], []):
+                documents.add_document(chair, council, title, url=url, body=note)
+                added["council documents"] += 1
     db.session.flush()
     return added
 

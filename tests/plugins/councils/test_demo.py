@@ -46,6 +46,7 @@ def test_the_demo_seeds_two_councils_with_a_working_year_once(app, db):
     db.session.flush()
     first = _seed(app, db)
     assert first["councils"] == 2 and first["council meetings"] == 4 and first["council motions"] == 4
+    assert first["council documents"] == 5
     counts = [
         _count(db, m) for m in (Council, CouncilMeeting, CouncilMotion, CouncilFeedback, CouncilActionItem)
     ]
@@ -54,6 +55,7 @@ def test_the_demo_seeds_two_councils_with_a_working_year_once(app, db):
         "council meetings": 0,
         "council motions": 0,
         "council feedback items": 0,
+        "council documents": 0,
     }
     assert [
         _count(db, m) for m in (Council, CouncilMeeting, CouncilMotion, CouncilFeedback, CouncilActionItem)
@@ -112,3 +114,9 @@ def test_a_newcomer_sees_the_public_page_and_a_member_the_rest(app, db, client, 
     assert client.get(f"{base}/motions/{motion.id}").status_code == 200
     listing = client.get(f"{base}/feedback").get_data(as_text=True)
     assert "Duplicate deal registrations" in listing and "MDF claims take too long" in listing
+    shared = client.get(f"{base}/documents").get_data(as_text=True)
+    assert 'href="https://docs.guildhall.example/councils/emea/handbook"' in shared
+    assert "Questions for the roadmap session" in shared
+
+    login_as(_user(db, "bob"))
+    assert client.get(f"{base}/documents").status_code == 404
