@@ -96,6 +96,8 @@ COUNCIL_CHAIR_PAGES = [
     "council_feedback",
     "council_feedback_item",
     "council_applications",
+    "council_documents",
+    "council_document",
 ]
 COUNCIL_MEMBER_PAGES = [
     "councils",
@@ -103,6 +105,8 @@ COUNCIL_MEMBER_PAGES = [
     "council_meeting",
     "council_motion",
     "council_feedback",
+    "council_documents",
+    "council_document",
     "council_apply",
     "profile",  # alice's seat, in the panel a fellow member sees
     "organization",
@@ -280,7 +284,7 @@ def _council_paths() -> dict[str, str]:
     """Pages of the demo's councils (seeded by the councils plug-in's demo hook)."""
     from app.extensions import db
     from app.plugins.councils.meeting_models import CouncilFeedback, CouncilMeeting, CouncilMotion
-    from app.plugins.councils.models import Council
+    from app.plugins.councils.models import Council, CouncilDocument
 
     def council(name: str) -> int:
         return db.session.scalar(sa.select(Council.id).where(Council.name.like(f"{name} %")))
@@ -303,6 +307,8 @@ def _council_paths() -> dict[str, str]:
         "council_feedback": f"{base}/feedback",
         "council_feedback_item": f"{base}/feedback/{first(CouncilFeedback, CouncilFeedback.id)}",
         "council_applications": f"{base}/applications",
+        "council_documents": f"{base}/documents",
+        "council_document": f"{base}/documents/{first(CouncilDocument, CouncilDocument.kind != 'note', CouncilDocument.id)}",
         "council_applications_global": f"/councils/{world}/applications",
         "council_apply": f"/councils/{world}/apply",
         "council_public": f"{base}/public",
