@@ -5,12 +5,14 @@ Two ``flask run-server`` processes on two loopback ports use one SQLite file and
 Redis (``SOCKETIO_MESSAGE_QUEUE``). A python-socketio client signed in over HTTP is
 connected to each; every message must reach both clients, in order. A ``flask chat
 announce`` from a third process reaches them too, and a member removed on one process
-stops receiving on the other.
+stops receiving on the other, as does a member a plug-in stopped admitting without
+telling chat.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import subprocess
@@ -59,17 +61,31 @@ def login_cookie(base: str, email: str) -> str:
     return cookie
 
 
-def test_two_processes_share_rooms_through_redis(tmp_path, redis_url):
-    channel_name = f"guildhall-test-{uuid.uuid4().hex}"
-    config = {
+def two_process_config(tmp_path: Path, redis_url: str, **extra: object) -> dict:
+    return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'chat.sqlite'}",
         "SOCKETIO_MESSAGE_QUEUE": redis_url,
-        "SOCKETIO_CHANNEL": channel_name,
+        "SOCKETIO_CHANNEL": f"guildhall-test-{uuid.uuid4().hex}",
         "SECRET_KEY": "two-process-test-secret-key-0123456789abcdef",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 64,
         "CHAT_RATE_LIMIT": "1000 per second",
+        **extra,
     }
+
+
+def stop(servers: list[subprocess.Popen]) -> None:
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_two_processes_share_rooms_through_redis(tmp_path, redis_url):
+    config = two_process_config(tmp_path, redis_url)
     instance = tmp_path / "instance"
     setup = create_app("testing", instance_path=str(instance), **config)
     with setup.app_context():
@@ -169,12 +185,65 @@ def test_two_processes_share_rooms_through_redis(tmp_path, redis_url):
     finally:
         for listener in listeners:
             listener.close()
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop(servers)
+        with setup.app_context():
+            db.engine.dispose()
+
+
+def test_a_member_a_plugin_drops_stops_receiving_its_room_on_the_other_process(tmp_path, redis_url):
+    """Nothing tells chat (as when a council term lapses at midnight); the next message,
+    sent on process 1, re-asks the plug-in, and bob's socket on process 2 gets the
+    removal but not the message."""
+    groups = tmp_path / "groups.json"
+    config = two_process_config(
+        tmp_path,
+        redis_url,
+        PLUGINS=["tests.chat.sample_file_chat_plugin"],
+        SAMPLE_CHAT_GROUPS_FILE=str(groups),
+    )
+    instance = tmp_path / "instance"
+    setup = create_app("testing", instance_path=str(instance), **config)
+    with setup.app_context():
+        from app.chat import channels
+
+        db.create_all()
+        alice, bob = make_user(email="alice@example.com"), make_user(email="bob@example.com")
+        groups.write_text(json.dumps({"5": [alice.id, bob.id]}))
+        [room] = channels.sync_plugin_channels(alice)
+        marker = channels.create_channel(alice, "Marker", kind="private")
+        channels.invite_member(alice, marker, bob)
+        db.session.commit()
+        room_id, marker_id, alice_id = room.id, marker.id, alice.id
+        db.engine.dispose()
+
+    ports = [free_port(), free_port()]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    servers = [start_server(config, port, instance) for port in ports]
+    listeners: list[Listener] = []
+    try:
+        for base in bases:
+            assert wait_for(lambda base=base: healthy(base), timeout=90), f"server at {base} did not start"
+        first = Listener(bases[0], login_cookie(bases[0], "alice@example.com"))
+        listeners.append(first)
+        second = Listener(bases[1], login_cookie(bases[1], "bob@example.com"))
+        listeners.append(second)
+        assert first.send(room_id, "before", "p-1")["ok"]
+        assert wait_for(lambda: [m["body"] for m in second.messages] == ["before"])
+
+        groups.write_text(json.dumps({"5": [alice_id]}))  # bob leaves the group; chat is not told
+        assert first.send(room_id, "after", "p-2")["ok"]
+        # Process 1 publishes in order: the removal, the room's message (to alice only),
+        # then the marker room's message, so once bob has the marker the rest is decided.
+        assert first.send(marker_id, "marker", "p-3")["ok"]
+        assert wait_for(lambda: any(m["body"] == "marker" for m in second.messages))
+        assert [m["body"] for m in second.messages] == ["before", "marker"]
+        assert second.removed == [{"channel_id": room_id}]
+        assert wait_for(lambda: [m["body"] for m in first.messages] == ["before", "after", "marker"])
+        answer = second.client.call("join", {"channel_id": room_id}, namespace="/chat", timeout=10)
+        assert answer["error"] == "Not found."
+    finally:
+        for listener in listeners:
+            listener.close()
+        stop(servers)
         with setup.app_context():
             db.engine.dispose()
