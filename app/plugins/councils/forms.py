@@ -59,4 +59,6 @@ class DocumentForm(FlaskForm):
 
     title = StringField("Title", validators=[Optional(), Length(max=200)])
     url = StringField("Link (http:// or https://)", validators=[Optional(), Length(max=500)])
-    body = TextAreaField("Or a note (Markdown)", validators=[Optional(), Length(max=20_000)])
+    body = TextAreaField(
+        "Or a note (Markdown)", validators=[Optional(), Length(max=20_000)], render_kw={"rows": 6}
+    )

@@ -8,6 +8,7 @@ two chairs grant the last seat at once, the database lets exactly one through.
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -191,3 +192,8 @@ class CouncilDocument(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def host(self) -> str:
+        """The site a link points to, shown beside it so members see where it leads."""
+        return (urlsplit(self.url).hostname or "") if self.kind == "link" else ""

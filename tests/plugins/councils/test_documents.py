@@ -263,7 +263,7 @@ def test_a_chair_adds_a_link_through_the_form(db, login_as, council, chair, seat
     )
     assert answer.status_code == 303
     page = login_as(seated).get(f"/councils/{council.id}/documents").get_data(as_text=True)
-    assert f'href="{LINK}"' in page and "Q3 roadmap" in page
+    assert f'href="{LINK}"' in page and "Q3 roadmap" in page and "link to files.example.com" in page
 
 
 @pytest.mark.parametrize(
