@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 
 from app.core.errors import NotFound, PermissionDenied, SignInRequired
 
@@ -111,10 +111,46 @@ def parse_policy(policy: str) -> str:
 # --- core rules --------------------------------------------------------------------
 
 
+PLUGIN_MANAGER_KEY = "guildhall_plugins"  # where build_plugin_manager puts the manager
+
+
+def space_member(actor: Any, space_type: str, space_id: int) -> bool:
+    """Does the plug-in owning the forum space ``(space_type, space_id)`` admit ``actor``?
+
+    Only a ``True`` answer admits: ``None`` (not my scope) and no answer at all (the
+    plug-in is disabled or unknown) keep the space closed to everyone. Staff get no
+    implicit pass: a council's confidentiality binds admins who do not sit on it. A
+    stand-in actor without an id (``sign_in_would_allow``) is never a member.
+    """
+    if not is_authenticated(actor) or getattr(actor, "id", None) is None or not has_app_context():
+        return False
+    manager = current_app.extensions.get(PLUGIN_MANAGER_KEY)
+    if manager is None:
+        return False
+    # A topic page asks about its category once per post and action; a read-only
+    # request cannot change a membership, so its answers are remembered for the request
+    # (never across requests: an ended term or a removal counts at the next one).
+    memo = None
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        memo = request.environ.setdefault("guildhall.space_members", {})
+        key = (actor.id, space_type, space_id)
+        if key in memo:
+            return memo[key]
+    answers = manager.hook.forum_space_member(actor=actor, scope_type=space_type, scope_id=space_id)
+    admitted = any(answer is True for answer in answers)
+    if memo is not None:
+        memo[key] = admitted
+    return admitted
+
+
 def _category_view(actor: Any, category: Any) -> bool:
     parent = getattr(category, "parent", None)
     if parent is not None and not _category_view(actor, parent):
         return False
+    space_type = getattr(category, "space_type", None)
+    if space_type is not None:
+        # A plug-in's private space: its members only, whatever the stored policies say.
+        return space_member(actor, space_type, category.space_id)
     if (category.view_policy or "").strip() == POLICY_MEMBERS:
         # A members-only space: who counts as a member follows the site setting
         # (posting policies named "members" stay "any signed-in member").
@@ -232,10 +268,12 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "post.flag": _post_flag,
     "post.history": _post_view,
     "moderation.review": _staff_only,
-    "post.hide": _staff_only,
-    "topic.lock": _staff_only,
-    "topic.pin": _staff_only,
-    "topic.move": _staff_only,
+    # Staff act only on what they can see: a plug-in's private space (a council's
+    # forum) is closed to staff who are not its members, so they cannot act there.
+    "post.hide": lambda actor, post: _staff_only(actor) and _post_view(actor, post),
+    "topic.lock": lambda actor, topic: _staff_only(actor) and _topic_view(actor, topic),
+    "topic.pin": lambda actor, topic: _staff_only(actor) and _topic_view(actor, topic),
+    "topic.move": lambda actor, topic: _staff_only(actor) and _topic_view(actor, topic),
     "user.suspend": _staff_only,
     "user.silence": _staff_only,
     "audit.view": _staff_only,
@@ -493,7 +531,7 @@ def _permission_hook(action: str) -> Any:
     """
     if not has_app_context():
         return None
-    manager = current_app.extensions.get("guildhall_plugins")
+    manager = current_app.extensions.get(PLUGIN_MANAGER_KEY)
     if manager is None:
         return None
     hook = manager.hook.permission_rule

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
 from app.core.errors import DomainError, NotFound
-from app.core.permissions import require
+from app.core.permissions import can, require
 from app.extensions import db
 from app.forums import services
 from app.forums.forms import CategoryForm
@@ -19,15 +19,23 @@ from app.web import form_error, form_status
 
 @bp.get("/admin/categories")
 def admin_categories():
-    require(_actor(), "category.manage")
-    return render_template("forums/admin_categories.html", categories=services.all_categories())
+    actor = _actor()
+    require(actor, "category.manage")
+    # A plug-in's private space is listed only to admins it admits (its name and
+    # existence are the space's business); the rest are counted, without names, so an
+    # admin knows why a slug may be taken and where those categories come from.
+    everything = services.all_categories()
+    shown = [c for c in everything if not c.is_space or can(actor, "category.view", c)]
+    return render_template(
+        "forums/admin_categories.html", categories=shown, hidden_spaces=len(everything) - len(shown)
+    )
 
 
 def _category_form(form: CategoryForm, category: Category | None) -> CategoryForm:
     form.parent.choices = [SelectChoice(0, "— None (top level) —")] + [
         SelectChoice(c.id, c.name)
         for c in services.all_categories()
-        if c.parent_id is None and (category is None or c.id != category.id)
+        if c.parent_id is None and not c.is_space and (category is None or c.id != category.id)
     ]
     return form
 
@@ -73,9 +81,12 @@ def admin_edit_category(category_id: int):
     category = db.session.get(Category, category_id)
     if category is None:
         raise NotFound("No such category.")
+    require(_actor(), "category.view", category, hide=True)  # a space's outsiders: 404
     form = _category_form(CategoryForm(obj=category if request.method == "GET" else None), category)
     if request.method == "GET":
         form.parent.data = category.parent_id or 0
+        if category.is_space:  # say so before the admin types (saving refuses too)
+            form.form_errors.append(services.space_locked_message(category))
     if form.validate_on_submit():
         try:
             _save_category(form, category)

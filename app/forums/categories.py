@@ -40,12 +40,21 @@ def visible_category_ids(actor: Any) -> set[int]:
     return {category.id for category in visible_categories(actor)}
 
 
+def _require_visible(actor: Any, action: str, obj: Any, missing: str) -> None:
+    """``require(..., hide=True)`` whose 404 reads word for word like a missing one's: a
+    private category (a council's forum) must not be told apart by its error page."""
+    try:
+        require(actor, action, obj, hide=True)
+    except NotFound:
+        raise NotFound(missing) from None
+
+
 def get_category_by_slug(actor: Any, slug: str) -> Category:
     """The category, or NotFound both when it does not exist and when it is private."""
     category = db.session.scalar(sa.select(Category).where(Category.slug == slug))
     if category is None:
         raise NotFound("No such category.")
-    require(actor, "category.view", category, hide=True)
+    _require_visible(actor, "category.view", category, "No such category.")
     return category
 
 
@@ -53,7 +62,7 @@ def get_category(actor: Any, category_id: int) -> Category:
     category = db.session.get(Category, category_id)
     if category is None:
         raise NotFound("No such category.")
-    require(actor, "category.view", category, hide=True)
+    _require_visible(actor, "category.view", category, "No such category.")
     return category
 
 
@@ -105,9 +114,31 @@ def _clean(
     return values
 
 
+SPACE_LOCKED = (
+    "This category is a private space of the {owner} plug-in: who may read it follows "
+    "{owner} membership, so its access, place and name cannot be changed here."
+)
+
+
+def space_locked_message(category: Category) -> str:
+    return SPACE_LOCKED.format(owner=category.space_type)
+
+
+def _check_not_space(category: Category) -> None:
+    """A plug-in's space keeps the shape forums gave it: re-policied it could leak, moved
+    under a public parent it would still be private but confusing, and its name follows
+    the plug-in's. The admin pages say so instead of saving."""
+    if category.is_space:
+        raise Invalid(space_locked_message(category))
+
+
 def _check_parent(category: Category | None, parent: Category | None) -> None:
     if parent is None:
         return
+    if parent.is_space:
+        raise Invalid(
+            "A plug-in's private space cannot hold subcategories: choose another parent.", field="parent"
+        )
     if parent.parent_id is not None:
         raise Invalid(
             "Categories nest one level only: choose a top-level category as the parent.", field="parent"
@@ -175,6 +206,8 @@ def update_category(
     reply_policy: str = "members",
 ) -> Category:
     require(actor, "category.manage")
+    require(actor, "category.view", category, hide=True)  # a space's outsiders: 404
+    _check_not_space(category)
     values = _clean(
         name,
         slug,

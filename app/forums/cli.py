@@ -1,4 +1,4 @@
-"""Forum maintenance commands: ``flask category create``."""
+"""Forum maintenance commands: ``flask category create``, ``flask forums sync-spaces``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from app.extensions import db
 from app.forums.models import Category
 from app.forums.posting import slugify
 from app.forums.services import create_category
+from app.forums.spaces import sync_forum_spaces
 
 
 class _CommandLineAdmin:
@@ -69,3 +70,17 @@ def register(app: Flask) -> None:
             db.session.rollback()
             raise click.ClickException(error.message)
         click.echo(f"Created category {category.name!r} at /c/{category.slug}")
+
+    @app.cli.group("forums")
+    def forums_group() -> None:
+        """Forum maintenance."""
+
+    @forums_group.command("sync-spaces")
+    def sync_spaces_command() -> None:
+        """Make the private category of every plug-in space (a council's forum) that
+        has none yet; the worker does this every few minutes too. Safe to repeat."""
+        existing = set(db.session.scalars(sa.select(Category.id).where(Category.space_type.is_not(None))))
+        categories = sync_forum_spaces()
+        db.session.commit()
+        made = [c for c in categories if c.id not in existing]
+        click.echo(f"{len(categories)} forum spaces declared; {len(made)} made now.")

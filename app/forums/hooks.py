@@ -9,7 +9,7 @@ from flask import render_template, url_for
 from app.core import live
 from app.core.permissions import can, is_active_member
 from app.extensions import db
-from app.forums import drafts, services
+from app.forums import drafts, services, spaces
 from app.forums.forms import EmptyForm
 from app.forums.models import Topic
 from app.plugins import hookimpl
@@ -108,3 +108,18 @@ def _recent_posts(viewer: Any, user: Any) -> list[dict]:
         if len(items) == 10:
             break
     return items
+
+
+@hookimpl
+def periodic_jobs(app: Any) -> list[dict]:
+    """Plug-ins make their spaces' categories at once through ``ensure_forum_space``;
+    this catches any they missed (a scope made by a raw import, a plug-in enabled on a
+    site that already has councils)."""
+    return [
+        {
+            "name": "forums.sync-spaces",
+            "func": spaces.sync_forum_spaces,
+            "every": 300,
+            "description": "Make the private forum category of every plug-in space that has none yet",
+        }
+    ]

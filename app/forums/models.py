@@ -19,7 +19,13 @@ from app.extensions import db
 
 
 class Category(db.Model):
+    """A forum category. ``space_type``/``space_id`` mark a plug-in's private space (a
+    council's forum, say): made by ``app.forums.spaces`` from the ``forum_spaces`` hook,
+    readable only by those ``forum_space_member`` admits; the pair is unique so two
+    workers syncing at once cannot make a scope's category twice."""
+
     __tablename__ = "forum_category"
+    __table_args__ = (sa.UniqueConstraint("space_type", "space_id", name="uq_forum_category_space"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), nullable=False)
@@ -32,6 +38,8 @@ class Category(db.Model):
     topic_policy: Mapped[str] = mapped_column(sa.String(80), nullable=False, default="members")
     reply_policy: Mapped[str] = mapped_column(sa.String(80), nullable=False, default="members")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    space_type: Mapped[str | None] = mapped_column(sa.String(40))
+    space_id: Mapped[int | None] = mapped_column()
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position")
@@ -41,6 +49,10 @@ class Category(db.Model):
         """The name, after its parent's ("Parent › Child") for a subcategory: pickers and
         topic lists mix both levels, where a child's name alone ("General") is ambiguous."""
         return f"{self.parent.name} › {self.name}" if self.parent else self.name
+
+    @property
+    def is_space(self) -> bool:
+        return self.space_type is not None
 
 
 class Topic(db.Model):

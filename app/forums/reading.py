@@ -21,7 +21,7 @@ from app.core.errors import NotFound
 from app.core.pagination import CountedPage
 from app.core.permissions import can, is_authenticated, is_staff, require
 from app.extensions import db
-from app.forums.categories import visible_category_ids
+from app.forums.categories import _require_visible, visible_category_ids
 from app.forums.models import (
     Category,
     CategoryWatch,
@@ -146,7 +146,7 @@ def get_topic(actor: Any, topic_id: int) -> Topic:
     topic = db.session.get(Topic, topic_id)
     if topic is None:
         raise NotFound("No such topic.")
-    require(actor, "topic.view", topic, hide=True)
+    _require_visible(actor, "topic.view", topic, "No such topic.")
     return topic
 
 
@@ -154,7 +154,7 @@ def get_post(actor: Any, post_id: int) -> Post:
     post = db.session.get(Post, post_id)
     if post is None:
         raise NotFound("No such post.")
-    require(actor, "topic.view", post.topic, hide=True)
+    _require_visible(actor, "topic.view", post.topic, "No such post.")
     if post.hidden and not can(actor, "post.view", post):
         raise NotFound("No such post.")
     return post

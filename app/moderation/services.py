@@ -177,6 +177,8 @@ def review_queue(actor: Any, limit: int = 200) -> list[QueueItem]:
     ).all()
     grouped: dict[int, QueueItem] = {}
     for flag in flags:
+        if not can(actor, "post.view", flag.post):
+            continue  # a flag in a private space the moderator is not in (a council's forum)
         grouped.setdefault(flag.post_id, QueueItem(post=flag.post, flags=[])).flags.append(flag)
     items = sorted(grouped.values(), key=lambda item: (-item.count, item.flags[0].created_at))
     return items[:limit]
@@ -190,6 +192,7 @@ def resolve_flag(actor: Any, flag: Flag, resolution: str, suspend_days: int | No
     transaction, so the queue's one click never leaves half a decision behind.
     """
     require(actor, "moderation.review")
+    require(actor, "post.view", flag.post, hide=True)  # not in a space the moderator is not in
     if resolution not in RESOLUTIONS:
         raise Invalid("Choose agree or dismiss.", field="resolution")
     if suspend_days is not None:
@@ -306,6 +309,13 @@ def move_topic(actor: Any, topic: Topic, category: Category | None, reason: str 
         raise Invalid("Choose a category that exists.", field="category_id")
     if category.id == topic.category_id:
         raise Invalid("The topic is already in that category.", field="category_id")
+    if getattr(category, "space_type", None) or getattr(topic.category, "space_type", None):
+        # Out of a council's forum its members' words would reach the whole site; into
+        # it, a topic would vanish from its author's sight.
+        raise Invalid(
+            "Topics cannot be moved into or out of a private space (such as a council's forum).",
+            field="category_id",
+        )
     old_category_id = topic.category_id
     topic.category = category
     db.session.flush()

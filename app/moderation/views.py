@@ -255,9 +255,13 @@ def topic_action(topic_id: int, action: str):
 @login_required
 def move_topic(topic_id: int):
     topic = _get_or_404(Topic, topic_id)
+    require(current_user, "topic.view", topic, hide=True)  # a private space's topic: 404
     require(current_user, "topic.move", topic)
     form = MoveTopicForm()
-    categories = db.session.scalars(sa.select(Category).order_by(Category.position, Category.name)).all()
+    # Private spaces (a council's forum) are no destination, and their names stay theirs.
+    categories = db.session.scalars(
+        sa.select(Category).where(Category.space_type.is_(None)).order_by(Category.position, Category.name)
+    ).all()
     form.category_id.choices = [SelectChoice(c.id, c.name) for c in categories]
     if request.method == "GET":
         form.category_id.data = topic.category_id
