@@ -23,6 +23,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "chat": {"search", "directory"},
     "moderation": {"search", "directory"},
     "notifications": {"search", "directory"},
+    "referrals": {"search", "directory"},  # indexed through search_document_changed
 }
 FEATURES = {
     "accounts", "forums", "qa", "search", "directory", "network", "referrals", "chat",

@@ -97,6 +97,20 @@ def permission_rule(actor: Any, action: str, obj: Any) -> bool | None:
 
 
 @hookspec
+def search_document_changed(document: dict) -> None:
+    """A feature's or plug-in's searchable thing changed: ``document`` is the same dict
+    ``search_documents`` returns. Fired inside the writer's transaction, so the listener
+    (search) records the re-index in that transaction and writes the index after commit;
+    the writer never imports search (the features search indexes sit below it)."""
+
+
+@hookspec
+def search_document_removed(kind: str, ident: Any) -> None:
+    """The document ``(kind, ident)`` must leave the index after commit (deleted, or no
+    longer searchable); fired like ``search_document_changed``."""
+
+
+@hookspec
 def search_documents(since: Any) -> list[dict]:
     """Documents the plug-in wants indexed: ``{"kind", "id", "title", "body", "url",
     "principals", "updated_at"}``; ``since`` limits to changes after a time (``None``

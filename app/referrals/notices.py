@@ -19,12 +19,11 @@ from werkzeug.routing import BuildError
 
 from app.accounts.models import User
 from app.core.permissions import can
+from app.core.urls import path_for
 from app.extensions import db
 from app.notifications.services import notify
 from app.plugins import fire
 from app.referrals.models import Referral
-from app.search.documents import path_for
-from app.search.indexing import enqueue_document
 
 SEARCH_KIND = "referral"
 
@@ -140,5 +139,5 @@ def announce(referral: Referral, kind: str, actor: Any, notify_org: str | None) 
 
     if notify_org is not None:
         notify_side(referral, kind, actor, notify_org)
-    enqueue_document(search_document(referral))
+    fire("search_document_changed", document=search_document(referral))
     fire("referral_changed", referral=referral, actor=actor, kind=kind)

@@ -24,12 +24,12 @@ from html.parser import HTMLParser
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organization, User
 from app.accounts.places import country_name
 from app.core.db import in_id_batches, utcnow
+from app.core.urls import path_for
 from app.forums.models import Post, Topic
 from app.plugins import plugin_manager
 
@@ -59,14 +59,6 @@ class Document:
     # Replies repeat their topic's title for display only: matching it would make
     # every reply a hit for the topic's title words.
     index_title: bool = True
-
-
-def path_for(endpoint: str, **values: Any) -> str:
-    """A URL path without a request context: indexing runs after commit and in the CLI."""
-    adapter = current_app.url_map.bind(
-        "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-    )
-    return adapter.build(endpoint, values)
 
 
 def _topic_fields(topic: Topic) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.plugins import hookimpl
-from app.search.indexing import enqueue, retry_pending_index_writes
+from app.search.indexing import enqueue, enqueue_document, enqueue_removal, retry_pending_index_writes
 from app.search.services import search
 
 
@@ -17,6 +17,16 @@ def _post_key(post: Any) -> str:
     # The opening post lives in the topic document; its state (hidden, deleted) is the
     # topic's state, which every reply's principals depend on: re-index the whole tree.
     return f"tree:{post.topic_id}" if post.number == 1 else f"post:{post.id}"
+
+
+@hookimpl
+def search_document_changed(document: dict) -> None:
+    enqueue_document(document)
+
+
+@hookimpl
+def search_document_removed(kind: str, ident: Any) -> None:
+    enqueue_removal(kind, ident)
 
 
 @hookimpl

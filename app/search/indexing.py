@@ -76,13 +76,14 @@ def enqueue(*keys: str, payload: dict | None = None) -> None:
 
 
 def enqueue_document(doc: dict) -> None:
-    """For plug-ins: index ``doc`` (the ``search_documents`` dict) after commit."""
+    """Index ``doc`` (the ``search_documents`` dict) after commit; features and plug-ins
+    reach it through the ``search_document_changed`` hook."""
     kind, ident = str(doc.get("kind") or ""), str(doc.get("id") or "")
     enqueue(f"doc:{kind}:{ident}", payload=_jsonable(doc))
 
 
 def enqueue_removal(kind: str, ident: Any) -> None:
-    """For plug-ins: remove a document after commit."""
+    """Remove a document after commit (the ``search_document_removed`` hook)."""
     enqueue(f"doc:{kind}:{ident}", payload={"remove": True})
 
 
