@@ -71,6 +71,23 @@ def list_channels(actor: Any) -> list[ChatChannel]:
     return list(db.session.scalars(query))
 
 
+def connect_channel_ids(actor: Any) -> list[int]:
+    """Ids of the rooms a connecting socket of ``actor`` joins: their memberships, each
+    plug-in room's re-asked first (a council term may have lapsed since they last used
+    chat, and chat was not told), so that a socket never joins a room whose plug-in
+    no longer admits them. Core rooms cost nothing more than the one query."""
+    rows = db.session.execute(
+        sa.select(ChatMembership.channel_id, ChatChannel.kind)
+        .join(ChatChannel, ChatChannel.id == ChatMembership.channel_id)
+        .where(ChatMembership.user_id == actor.id, ChatMembership.removed_at.is_(None))
+    ).all()
+    return [
+        channel_id
+        for channel_id, kind in rows
+        if kind != "plugin" or _sync_member(db.session.get_one(ChatChannel, channel_id), actor.id)
+    ]
+
+
 def member_channel_ids(user_id: int) -> list[int]:
     """Ids of every room ``user_id`` currently belongs to (their socket's rooms)."""
     return list(
@@ -272,12 +289,15 @@ def _scope_members(scope_type: str, scope_id: int) -> set[int] | None:
     return None
 
 
-def _sync_member(channel: ChatChannel, user_id: int) -> None:
+def _sync_member(channel: ChatChannel, user_id: int) -> bool:
+    """Re-ask the plug-in about one member of its room; True when they belong to it."""
     allowed = _scope_members(channel.scope_type or "", channel.scope_id or 0)
     if allowed is None or user_id not in allowed:
         _remove_member(channel, user_id)
-    elif not channel.has_member(user_id):
+        return False
+    if not channel.has_member(user_id):
         _add_member(channel, user_id)
+    return True
 
 
 def sync_scope(scope_type: str, scope_id: int) -> ChatChannel | None:
@@ -356,7 +376,27 @@ def sync_plugin_channels(actor: Any) -> list[ChatChannel]:
                 db.session.flush()
             sync_scope(scope_type, scope_id)
             found.append(channel)
+    # Rooms chat still counts them in but their plug-in no longer lists (a term that
+    # lapsed without telling chat): re-ask about them too, so the list drops them.
+    listed = {channel.id for channel in found}
+    for channel in _plugin_rooms_of(actor.id):
+        if channel.id not in listed:
+            _sync_member(channel, actor.id)
     return found
+
+
+def _plugin_rooms_of(user_id: int) -> list[ChatChannel]:
+    return list(
+        db.session.scalars(
+            sa.select(ChatChannel)
+            .join(ChatMembership, ChatMembership.channel_id == ChatChannel.id)
+            .where(
+                ChatMembership.user_id == user_id,
+                ChatMembership.removed_at.is_(None),
+                ChatChannel.kind == "plugin",
+            )
+        )
+    )
 
 
 def _live():

@@ -141,10 +141,19 @@ class ChatNamespace(Namespace):
         self._users[request.sid] = actor.id
         came_online = registry.add(actor.id, request.sid)
         join_room(live.user_room(actor.id))
-        channel_ids = channels.member_channel_ids(actor.id)
+        # A plug-in room that no longer admits them is left here (the commit tells their
+        # sockets) and never joined.
+        try:
+            channel_ids = channels.connect_channel_ids(actor)
+            db.session.commit()  # usually reads only; ends the transaction
+        except Exception:  # a failing plug-in or database refuses this connection only
+            db.session.rollback()
+            self._users.pop(request.sid, None)
+            registry.remove(actor.id, request.sid)
+            log.exception("chat connect of user %s failed", actor.id)
+            raise ConnectionRefusedError("Chat is unavailable; try again.") from None
         for channel_id in channel_ids:
             join_room(live.channel_room(channel_id))
-        db.session.rollback()  # reads only; end the transaction
         if came_online:
             for channel_id in channel_ids:
                 state().presence.change(channel_id, actor.id, True)

@@ -192,3 +192,35 @@ def test_a_core_room_never_asks_the_plugins(connect, db, group, monkeypatch):
     _ack(alice, "typing", {"channel_id": core.id})
     names = [e["name"] for e in bob.get_received(NS)]
     assert names == ["new_message", "message_updated", "typing"]
+
+
+def test_a_dropped_member_who_connects_does_not_join_the_room(connect, group):
+    """Nothing was sent since the plug-in dropped them: the connect itself re-asks it, so
+    their socket hears nothing of the room, not even who comes online there."""
+    room = group["room"]
+    _drop(group["member"])
+    bob = connect(group["member"])
+    assert group["member"].id not in channels.member_ids(room)
+    events(bob)
+    connect(group["lead"])
+    assert [e for e in events(bob) if isinstance(e, dict) and e.get("channel_id") == room] == []
+
+
+def test_a_dropped_member_no_longer_finds_the_room_in_their_list(app, group):
+    _drop(group["member"])
+    http = signed_in_http(app, group["member"])
+    listed = http.get("/chat/api/channels").get_json()
+    assert group["room"] not in [channel["id"] for channel in listed["channels"]]
+    assert group["member"].id not in channels.member_ids(group["room"])
+
+
+def test_a_plugin_that_fails_on_connect_refuses_that_connection_only(connect, group, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("plug-in down")
+
+    monkeypatch.setattr(channels, "_scope_members", broken)
+    bob = connect(group["member"])
+    assert not bob.is_connected(NS)
+    assert state().registry.sids(group["member"].id) == []
+    eve = connect(group["outsider"])  # no plug-in room: unaffected
+    assert eve.is_connected(NS)
