@@ -14,7 +14,7 @@ from app.chat.channels import sync_scope
 from app.core.permissions import is_admin, only_for_actions
 from app.extensions import db
 from app.plugins import hookimpl
-from app.plugins.councils import documents, meeting_hooks, panels, services
+from app.plugins.councils import documents, forum_space, meeting_hooks, panels, services
 from app.plugins.councils.cli import councils_cli
 from app.plugins.councils.demo import seed_council_demo
 from app.plugins.councils.document_views import bp as documents_bp
@@ -104,6 +104,17 @@ def chat_channel_members(scope_type: str, scope_id: int) -> list[int] | None:
         for m in services.current_members(scope_id)
         if services.has_accepted_current_charter(m.user, council)
     )
+
+
+@hookimpl
+def forum_spaces() -> list[dict]:
+    """One private forum category per council (forums makes and guards it)."""
+    return forum_space.forum_spaces()
+
+
+@hookimpl
+def forum_space_member(actor: Any, scope_type: str, scope_id: int) -> bool | None:
+    return forum_space.forum_space_member(actor, scope_type, scope_id)
 
 
 @hookimpl

@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.extensions import db
-from app.plugins.councils import actions, documents, feedback, meetings, motions, services
+from app.forums.models import Topic
+from app.forums.services import create_reply, create_topic
+from app.plugins.councils import actions, documents, feedback, forum_space, meetings, motions, services
 from app.plugins.councils.meeting_models import CouncilMeeting
 from app.plugins.councils.models import Council, CouncilDocument
 
@@ -195,6 +197,36 @@ DOCUMENTS = {
 }
 
 
+# Each council's private forum: (author, title, opening post, [(replier, reply)]).
+FORUM_TOPICS = {
+    "EMEA Partner Advisory Council": [
+        (
+            "grace",
+            "Renewal pricing in the Nordics: what are your customers saying?",
+            "Three of our renewals this quarter asked for multi-year discounts we cannot "
+            "match. Is anyone else seeing this before we raise it at the next meeting?",
+            [("alice", "Yes, in Denmark too. Let's put it on the agenda with numbers from each of us.")],
+        ),
+        (
+            "alice",
+            "Draft agenda for the next meeting",
+            "Proposed: the pricing question Grace raised, the certification backlog, and "
+            "feedback on the partner portal beta. Add anything below by Friday.",
+            [("ivan", "Please add the onboarding delays for new resellers.")],
+        ),
+    ],
+    "Global Partner Advisory Council": [
+        (
+            "heidi",
+            "Before we vote: questions on the marketing fund motion",
+            "The motion splits the fund by tier. Post your questions here so the vendor "
+            "can answer them before the vote opens.",
+            [("erin", "Would unused funds roll over to the next quarter?")],
+        ),
+    ],
+}
+
+
 def seed_council_demo() -> dict[str, int]:
     """Create the demo councils that are missing, and give each one without meetings
     its demo year; returns rows added by kind for the seed summary."""
@@ -206,6 +238,7 @@ def seed_council_demo() -> dict[str, int]:
         "council motions": 0,
         "council feedback items": 0,
         "council documents": 0,
+        "council forum topics": 0,
     }
     if admin is None:
         return added
@@ -229,7 +262,26 @@ def seed_council_demo() -> dict[str, int]:
             for title, url, note in DOCUMENTS.get(spec["name"], []):
                 documents.add_document(chair, council, title, url=url, body=note)
                 added["council documents"] += 1
+        added["council forum topics"] += _seed_forum(council, spec, users)
     db.session.flush()
+    return added
+
+
+def _seed_forum(council: Council, spec: dict, users: dict[str, User]) -> int:
+    """A topic or two (with a reply) in the council's private forum, once: only its
+    members see them, so alice finds them and bob, who is not seated, gets a 404."""
+    forum = forum_space.ensure_forum(council)
+    if db.session.scalar(sa.select(Topic.id).where(Topic.category_id == forum.id).limit(1)) is not None:
+        return 0
+    added = 0
+    for author, title, body, replies in FORUM_TOPICS.get(spec["name"], []):
+        if author not in users or not services.may_enter(users[author], council):
+            continue
+        topic = create_topic(users[author], forum, title, body)
+        for replier, reply in replies:
+            if replier in users and services.may_enter(users[replier], council):
+                create_reply(users[replier], topic, reply)
+        added += 1
     return added
 
 

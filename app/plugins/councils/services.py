@@ -21,6 +21,7 @@ from app.core.sanitize import render_markdown, too_costly
 from app.core.textcheck import check_text
 from app.extensions import db
 from app.forums.models import Post
+from app.forums.spaces import ensure_forum_space
 from app.notifications.services import notify
 from app.plugins import fire
 from app.plugins.councils.models import (
@@ -41,7 +42,8 @@ NAME_MAX = 120
 CHARTER_MAX = 50_000
 STATEMENT_MAX = 4_000
 REASON_MAX = 1_000
-SCOPE_TYPE = "council"  # chat rooms, search principals and membership events
+SCOPE_TYPE = "council"  # chat rooms, forum spaces, search principals and membership events
+FORUM_DESCRIPTION = "Private to the council's members: discussion between meetings."
 # Notification kinds for joining (declared through the notification_kinds hook).
 NOTIFICATION_KINDS = {
     "council_invitation": "An invitation to join an advisory council",
@@ -267,6 +269,9 @@ def create_council(
     db.session.add(council)
     db.session.flush()
     publish_charter(actor, council, charter)
+    # Its private forum category exists from the start (forums' periodic sync would
+    # make it within minutes; the chair should not find a missing link meanwhile).
+    ensure_forum_space(SCOPE_TYPE, council.id, council.name, FORUM_DESCRIPTION)
     return council
 
 

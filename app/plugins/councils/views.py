@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 
 from app.accounts.models import User
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
-from app.core.permissions import is_admin
+from app.core.permissions import can, is_admin
 from app.extensions import db
-from app.plugins.councils import meetings, services
+from app.plugins.councils import forum_space, meetings, services
 from app.plugins.councils.forms import (
     AcceptForm,
     ApplicationForm,
@@ -64,9 +64,12 @@ def show(council_id: int):
 
 
 def _show(actor: Any, council: Any, charter: Any, charter_form: CharterForm):
+    forum = forum_space.forum_of(council)
     return render_template(
         "councils/show.html",
         council=council,
+        # Linked for those the forum admits (an admin outside the council is not).
+        forum=forum if forum is not None and can(actor, "category.view", forum) else None,
         charter=charter,
         members=services.members(actor, council),
         may_manage=services.may_manage(actor, council),

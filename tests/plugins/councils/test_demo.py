@@ -46,7 +46,7 @@ def test_the_demo_seeds_two_councils_with_a_working_year_once(app, db):
     db.session.flush()
     first = _seed(app, db)
     assert first["councils"] == 2 and first["council meetings"] == 4 and first["council motions"] == 4
-    assert first["council documents"] == 5
+    assert first["council documents"] == 5 and first["council forum topics"] == 3
     counts = [
         _count(db, m) for m in (Council, CouncilMeeting, CouncilMotion, CouncilFeedback, CouncilActionItem)
     ]
@@ -56,6 +56,7 @@ def test_the_demo_seeds_two_councils_with_a_working_year_once(app, db):
         "council motions": 0,
         "council feedback items": 0,
         "council documents": 0,
+        "council forum topics": 0,
     }
     assert [
         _count(db, m) for m in (Council, CouncilMeeting, CouncilMotion, CouncilFeedback, CouncilActionItem)

@@ -510,11 +510,6 @@ def test_an_embargoed_summary_appears_after_its_date_and_alone(app, client, db, 
 # --- the private forum category (spaces hook) --------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22: councils implements no forum_spaces / forum_space_member hook yet, and forums "
-    "does not consume them; handed to H8 in /tmp/gh/STATUS.md (remove this mark when it lands)",
-)
 def test_the_council_owns_a_private_forum_category_only_its_members_may_read(app, world):
     from app.plugins import plugin_manager
 
