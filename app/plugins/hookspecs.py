@@ -255,7 +255,11 @@ def chat_channel_members(scope_type: str, scope_id: int) -> list[int] | None:
     """User ids who belong to the plug-in room ``(scope_type, scope_id)``, or ``None``
     when the plug-in does not own that scope. Chat membership follows this list:
     plug-ins call ``app.chat.channels.sync_scope(scope_type, scope_id)`` after their
-    membership changes, and chat re-checks it on every join and post."""
+    membership changes, and chat re-checks it whenever a socket connects or opens the
+    room and before every event it sends there (messages, edits, deletes, typing),
+    which then goes to the listed members only. So a membership that ends without a
+    call (a term lapsing at midnight) stops the live room at its next event. Called
+    once per event of a plug-in room: keep it to a query or two."""
 
 
 # --- Q&A (app/qa) --------------------------------------------------------------------
