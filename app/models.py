@@ -23,7 +23,7 @@ from app.forums.models import (  # noqa: F401
 from app.jobs.models import JobRun  # noqa: F401
 from app.moderation.models import AuditEntry, Flag  # noqa: F401
 from app.network.models import Connection, Follow  # noqa: F401
-from app.notifications.models import Notification, NotificationPreference  # noqa: F401
+from app.notifications.models import Notification, NotificationKindPreference, NotificationPreference  # noqa: F401
 from app.qa.models import (  # noqa: F401
     QAAcceptedAnswer,
     QACategory,

@@ -39,3 +39,7 @@ def organization_url(org: Any) -> str:
 
 def join_requests_url(org: Any) -> str:
     return _url("accounts.join_requests", f"/o/{org.slug}/requests", slug=org.slug)
+
+
+def preferences_url() -> str:
+    return _url("notifications.preferences", "/notifications/preferences")

@@ -36,9 +36,10 @@ def message_id_domain(app: Flask) -> str:
     return urlsplit(app.config.get("SERVER_BASE_URL") or "").hostname or "localhost"
 
 
-def build_message(app: Flask, to: str, subject: str, text: str) -> EmailMessage:
+def build_message(app: Flask, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
     """Every message the site sends, with the headers RFC 5322 requires (``Date``,
-    ``From``) and a unique ``Message-ID`` that mail clients thread and deduplicate by."""
+    ``From``) and a unique ``Message-ID`` that mail clients thread and deduplicate by.
+    With ``html`` the text stays the first part, for clients that show plain text."""
     message = EmailMessage()
     message["From"] = app.config["MAIL_FROM"]
     message["To"] = to
@@ -46,6 +47,8 @@ def build_message(app: Flask, to: str, subject: str, text: str) -> EmailMessage:
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=message_id_domain(app))
     message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
@@ -67,10 +70,10 @@ def deliver(app: Flask, message: EmailMessage) -> None:
     log.info("mail to %s: %s (written to %s)", message["To"], message["Subject"], outbox / name)
 
 
-def send_email(to: str, subject: str, text: str) -> None:
+def send_email(to: str, subject: str, text: str, html: str | None = None) -> None:
     """Queue an email for after the current transaction commits."""
     app = current_app._get_current_object()
-    message = build_message(app, to, subject, text)
+    message = build_message(app, to, subject, text, html)
 
     def _send() -> None:
         try:

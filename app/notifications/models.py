@@ -61,3 +61,21 @@ class NotificationPreference(db.Model):
     email_mentions: Mapped[bool] = mapped_column(nullable=False, default=True)
     notify_likes: Mapped[bool] = mapped_column(nullable=False, default=True)
     notify_watching: Mapped[bool] = mapped_column(nullable=False, default=True)
+
+
+class NotificationKindPreference(db.Model):
+    """A member's choice for one kind a plug-in declares through ``notification_kinds``.
+
+    Keyed by the kind's name, so a plug-in's kinds need no core column; no row means
+    the plug-in's declared default, and the rows of a disabled plug-in are never read
+    (they come back into force if the plug-in is enabled again).
+    """
+
+    __tablename__ = "notification_kind_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(nullable=False)
+    email: Mapped[bool] = mapped_column(nullable=False)

@@ -1,5 +1,5 @@
 """Notification services: create (permission-checked, deduplicated), list, read, and
-per-user preferences; email for replies and mentions.
+per-user preferences; email for replies, mentions and the kinds plug-ins declare.
 
 A notification never leaks content: it is created only for a post or topic the
 recipient may see, and at view time it is shown (and counted) only while that is
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import event
 from sqlalchemy.orm import Session, aliased
 
+from app.accounts.models import User
 from app.core import live
 from app.core.db import after_commit_released, utcnow
 from app.core.errors import NotFound
@@ -25,6 +26,8 @@ from app.core.sanitize import plain_text
 from app.core.settings import get_setting
 from app.extensions import db
 from app.forums.models import Post, Topic
+from app.notifications.kinds import PluginKind, kind_choice, plugin_kinds
+from app.notifications.links import preferences_url
 from app.notifications.mail import send_email
 from app.notifications.models import KINDS, Notification, NotificationPreference
 from app.plugins import fire
@@ -82,11 +85,6 @@ def _may_see(user: Any, topic: Any, post: Any) -> bool:
     return not (topic is not None and not can(user, "topic.view", topic))
 
 
-def _plugin_kind(kind: str) -> bool:
-    """Kinds plug-ins declare through ``notification_kinds`` (councils, groups, …)."""
-    return any(kind in (answer or {}) for answer in fire("notification_kinds"))
-
-
 def notify(
     user: Any,
     kind: str,
@@ -101,9 +99,16 @@ def notify(
     Never for the actor themselves, never about content the recipient cannot see, and
     at most one per (user, post): a stronger reason (a mention) upgrades a weaker one
     (a reply) instead of adding a second row.
+
+    A kind a plug-in declares (``notification_kinds``) follows the recipient's choice
+    for it here, since plug-ins call this directly: the email is queued when they
+    chose email, and ``None`` is returned when they turned the in-app notice off.
     """
-    if kind not in KINDS and not _plugin_kind(kind):
-        raise ValueError(f"unknown notification kind {kind!r}")
+    plugin_kind = None
+    if kind not in KINDS:
+        plugin_kind = plugin_kinds().get(kind)
+        if plugin_kind is None:
+            raise ValueError(f"unknown notification kind {kind!r}")
     if user is None or getattr(user, "id", None) is None:
         return None
     if actor is not None and getattr(actor, "id", None) == user.id:
@@ -113,6 +118,12 @@ def notify(
     if not _may_see(user, topic, post):
         return None
     message = message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
+    if plugin_kind is not None:
+        choice = kind_choice(user, plugin_kind)
+        if choice.email:
+            queue_kind_email(user, plugin_kind, message, url)
+        if not choice.in_app:
+            return None
     if post is not None:
         existing = db.session.scalar(
             sa.select(Notification).where(Notification.user_id == user.id, Notification.post_id == post.id)
@@ -162,13 +173,58 @@ def queue_email(user: Any, kind: str, post: Any, subject: str, intro: str, url: 
     pending[key] = {"kind": kind, "to": user.email, "subject": subject, "text": text}
 
 
+def queue_kind_email(user: Any, kind: PluginKind, message: str, url: str) -> None:
+    """Plan the email for a plug-in kind's notification; built and sent at commit,
+    once per (user, kind, url) however often the transaction notified them."""
+    if not getattr(user, "is_confirmed", False) or not getattr(user, "email", None):
+        return
+    pending: dict = db.session.info.setdefault(_PENDING_MAIL_KEY, {})
+    pending[("kind", user.id, kind.name, url)] = {
+        "kind": kind.name,
+        "user_id": user.id,
+        "label": kind.label,
+        "message": message,
+        "url": url,
+    }
+
+
+def _kind_email(mail: dict) -> tuple[str, str, str, str] | None:
+    """(to, subject, text, html) for a plug-in kind's email, or ``None`` when it must
+    not go: the recipient is gone or unconfirmed, or the plug-in says (asked now, as
+    the mail is built) they may no longer see what it is about, e.g. a former member."""
+    user = db.session.get(User, mail["user_id"])
+    if user is None or not user.is_confirmed or not user.email:
+        return None
+    answers = fire("notification_may_reach", user=user, kind=mail["kind"], url=mail["url"])
+    if any(answer is False for answer in answers):
+        return None
+    base = current_app.config.get("SERVER_BASE_URL", "").rstrip("/")
+    context = {
+        "user": user,
+        "message": mail["message"],
+        "label": mail["label"],
+        "link": f"{base}{mail['url']}",
+        "preferences_link": f"{base}{preferences_url()}",
+        "site_name": current_app.config.get("SITE_NAME", "Guildhall"),
+    }
+    text = render_template("email/notification.txt", **context)
+    html = render_template("email/notification.html", **context)
+    return user.email, mail["message"], text, html
+
+
 @event.listens_for(Session, "before_commit")
 def _send_pending_mail(session: Session) -> None:
     pending = session.info.pop(_PENDING_MAIL_KEY, None)
     if not pending:
         return
 
-    for mail in pending.values():
+    for key, mail in pending.items():
+        if key[0] == "kind":
+            built = _kind_email(mail)
+            if built is not None:
+                to, subject, text, html = built
+                send_email(to, subject, text, html=html)
+            continue
         send_email(mail["to"], mail["subject"], mail["text"])
 
 

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from app.core.params import page_number
 from app.extensions import db
-from app.notifications import services
-from app.notifications.forms import EmptyForm, PreferencesForm
+from app.notifications import kinds, services
+from app.notifications.forms import EmptyForm, kind_field_name, preferences_form_class
 from app.web import form_status, safe_next_url
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -65,17 +65,30 @@ def mark_all_read():
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    prefs = services.preferences_for(current_user)
-    form = PreferencesForm(obj=prefs if request.method == "GET" else None)
+    groups = kinds.grouped_kinds()
+    declared = [kind for group in groups.values() for kind in group]
+    form_class = preferences_form_class(declared)
+    # The member's current choices also stand for a kind a POST leaves out (a page
+    # opened before a plug-in was enabled): absent is "unchanged", not refused.
+    choices = kinds.kind_choices(current_user)
+    initial = {kind_field_name(kind): choices[kind.name].value for kind in declared}
+    if request.method == "GET":
+        form = form_class(obj=services.preferences_for(current_user), **initial)
+    else:
+        form = form_class(**initial)
     if form.validate_on_submit():
         services.update_preferences(
             current_user, **{name: getattr(form, name).data for name in PREFERENCE_FIELDS}
+        )
+        kinds.update_kind_preferences(
+            current_user, {kind.name: form[kind_field_name(kind)].data for kind in declared}
         )
         db.session.commit()
         flash("Notification preferences saved.", "info")
         return redirect(url_for("notifications.preferences"))
     status = form_status()
-    return render_template("notifications/preferences.html", form=form), status
+    fields = {name: [form[kind_field_name(kind)] for kind in group] for name, group in groups.items()}
+    return render_template("notifications/preferences.html", form=form, kind_groups=fields), status
 
 
 @bp.get("/unread.json")

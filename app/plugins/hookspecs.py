@@ -478,11 +478,29 @@ def forum_space_member(actor: Any, scope_type: str, scope_id: int) -> bool | Non
 
 
 @hookspec
-def notification_kinds() -> dict[str, str] | None:
-    """Kinds of notification the plug-in sends through the core notification service,
-    with the label the preferences page shows, e.g. ``{"council_motion_opened":
-    "A council motion opened for voting"}``. Members choose in-app and email per kind;
-    a kind nobody declares is sent in-app only."""
+def notification_kinds() -> dict[str, str | dict] | None:
+    """Kinds of notification the plug-in sends through the core notification service
+    (``app.notifications.services.notify``), each with the label the preferences page
+    shows: ``{"council_motion_opened": "A council motion opened for voting"}``, or a
+    dict to say more: ``{"label": ..., "group": "Advisory councils", "in_app": True,
+    "email": True}`` (``group`` titles the page's fieldset; ``in_app`` and ``email``
+    are the defaults until the member chooses, in-app only when not given). Names are
+    lowercase identifiers of at most 30 characters, distinct from the core kinds.
+
+    Members choose in-app and email per kind on the preferences page; ``notify``
+    honours that choice itself (the email goes at commit, through the same outbox and
+    mail path as replies and mentions), so a plug-in calls ``notify`` for every
+    recipient and never sends mail itself. ``notify`` refuses an undeclared kind. The
+    message becomes the email's subject and body: it must hold only what the recipient
+    may see."""
+
+
+@hookspec
+def notification_may_reach(user: Any, kind: str, url: str) -> bool | None:
+    """Asked for an email of a plug-in ``kind`` as it is built (at commit): ``False``
+    when ``user`` may no longer see what the notification at ``url`` is about (a member
+    who left the council in the same transaction), and the email is dropped; ``None``
+    abstains. The plug-in declaring ``kind`` answers; the others abstain."""
 
 
 @hookspec

@@ -21,6 +21,7 @@ USER_OWNED_TABLES: dict[str, str | None] = {
     "forum_topic_read": "user_id",
     "notification": "user_id",
     "notification_preference": "user_id",
+    "notification_kind_preference": "user_id",
     "auth_token": "user_id",
 }
 

@@ -14,7 +14,7 @@ from app.chat.channels import sync_scope
 from app.core.permissions import is_admin, only_for_actions
 from app.extensions import db
 from app.plugins import hookimpl
-from app.plugins.councils import documents, forum_space, meeting_hooks, panels, services
+from app.plugins.councils import documents, forum_space, meeting_hooks, notices, panels, services
 from app.plugins.councils.cli import councils_cli
 from app.plugins.councils.demo import seed_council_demo
 from app.plugins.councils.document_views import bp as documents_bp
@@ -157,8 +157,13 @@ def _expire_terms_job() -> None:
 
 
 @hookimpl
-def notification_kinds() -> dict[str, str]:
-    return {**meeting_hooks.NOTIFICATION_KINDS, **services.NOTIFICATION_KINDS}
+def notification_kinds() -> dict[str, dict]:
+    return notices.notification_kinds()
+
+
+@hookimpl
+def notification_may_reach(user: Any, kind: str, url: str) -> bool | None:
+    return notices.may_reach(user, kind, url)
 
 
 @hookimpl

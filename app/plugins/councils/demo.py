@@ -23,6 +23,8 @@ from app.core.db import utcnow
 from app.extensions import db
 from app.forums.models import Topic
 from app.forums.services import create_reply, create_topic
+from app.notifications.kinds import update_kind_preferences
+from app.notifications.models import NotificationKindPreference
 from app.plugins.councils import actions, documents, feedback, forum_space, meetings, motions, services
 from app.plugins.councils.meeting_models import CouncilMeeting
 from app.plugins.councils.models import Council, CouncilDocument
@@ -227,6 +229,11 @@ FORUM_TOPICS = {
 }
 
 
+# A member's own choice on the notification preferences page: grace reads motion
+# results in the app only, while every other council notice keeps its emailed default.
+NOTIFICATION_CHOICES = {"grace": {"council_motion_result": "app"}}
+
+
 def seed_council_demo() -> dict[str, int]:
     """Create the demo councils that are missing, and give each one without meetings
     its demo year; returns rows added by kind for the seed summary."""
@@ -242,6 +249,12 @@ def seed_council_demo() -> dict[str, int]:
     }
     if admin is None:
         return added
+    for username, choices in NOTIFICATION_CHOICES.items():
+        person = users.get(username)
+        if person is not None and not any(
+            db.session.get(NotificationKindPreference, (person.id, kind)) for kind in choices
+        ):
+            update_kind_preferences(person, choices)
     today = services.today()
     for spec in COUNCILS:
         council = db.session.scalar(sa.select(Council).where(Council.name == spec["name"]))
