@@ -17,7 +17,7 @@ from app.chat.models import ChatMessage
 from app.core.db import utcnow
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import PageLinks
-from app.core.permissions import ROLES, require
+from app.core.permissions import ROLES, can, require
 from app.directory.models import ProfileFieldValue
 from app.extensions import db
 from app.forums.models import Post, Topic
@@ -152,11 +152,14 @@ def user_overview(actor: Any, user: User) -> UserOverview:
     topic_count = db.session.scalar(
         sa.select(sa.func.count(Topic.id)).where(Topic.author_id == user.id, Topic.deleted_at.is_(None))
     )
-    recent = list(
-        db.session.scalars(
+    # Only posts the admin may read: a council's private forum binds admins outside it.
+    recent = [
+        post
+        for post in db.session.scalars(
             sa.select(Post).where(Post.author_id == user.id).order_by(Post.created_at.desc()).limit(10)
         )
-    )
+        if can(actor, "topic.view", post.topic)
+    ]
     flags = db.session.scalar(
         sa.select(sa.func.count(Flag.id)).join(Post, Post.id == Flag.post_id).where(Post.author_id == user.id)
     )

@@ -298,3 +298,11 @@ def test_moderators_cannot_move_topics_into_or_out_of_a_space(app, db, world, mo
     public = make_topic(category=open_category)
     with pytest.raises(DomainError):
         move_topic(moderator, public, world["space"])
+
+
+def test_the_admin_user_page_lists_no_post_of_a_space_it_is_not_in(app, client, sign_in, world, admin):
+    sign_in(admin)
+    page = client.get(f"/admin/users/{world['insider'].username}").get_data(as_text=True)
+    assert SECRET not in page
+    clubs.MEMBERS[7].add(admin.id)
+    assert SECRET in client.get(f"/admin/users/{world['insider'].username}").get_data(as_text=True)
