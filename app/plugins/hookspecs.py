@@ -463,10 +463,15 @@ def membership_changed(scope_type: str, scope_id: int, user: Any, actor: Any, ki
 @hookspec
 def forum_spaces() -> list[dict]:
     """Private forum categories a plug-in owns, one per scope: ``{"scope_type",
-    "scope_id", "name", "description"}``. Forums creates each category once, keeps it
-    out of every listing, count, feed, search result and cached page for anyone
+    "scope_id", "name", "description"}`` (scope_type: lower-case, at most 40 characters).
+    Forums creates each category once (app/forums/spaces.py: the ``forums.sync-spaces``
+    job and ``flask forums sync-spaces``; a plug-in calls ``ensure_forum_space`` right
+    after creating a scope so the category exists at once), keeps it out of every
+    listing, count, feed, search result and cached page for anyone
     ``forum_space_member`` does not admit, and answers 404 to them, as for a category
-    that does not exist. The plug-in never writes forum rows itself."""
+    that does not exist. Its name follows the plug-in's; admins cannot re-policy, move
+    or nest under it. The plug-in never writes forum rows itself; a space it stops
+    declaring keeps its category, readable by nobody."""
 
 
 @hookspec
