@@ -107,6 +107,7 @@ COUNCIL_MEMBER_PAGES = [
     "council_feedback",
     "council_documents",
     "council_document",
+    "council_forum",  # the council's private forum category (grace's and alice's topics)
     "council_apply",
     "profile",  # alice's seat, in the panel a fellow member sees
     "organization",
@@ -283,6 +284,7 @@ def _seed_demo(app: Flask) -> dict[str, str]:
 def _council_paths() -> dict[str, str]:
     """Pages of the demo's councils (seeded by the councils plug-in's demo hook)."""
     from app.extensions import db
+    from app.forums.models import Category
     from app.plugins.councils.meeting_models import CouncilFeedback, CouncilMeeting, CouncilMotion
     from app.plugins.councils.models import Council, CouncilDocument
 
@@ -312,6 +314,10 @@ def _council_paths() -> dict[str, str]:
         "council_applications_global": f"/councils/{world}/applications",
         "council_apply": f"/councils/{world}/apply",
         "council_public": f"{base}/public",
+        "council_forum": "/c/"
+        + db.session.scalar(
+            sa.select(Category.slug).where(Category.space_type == "council", Category.space_id == emea)
+        ),
         "new_council": "/councils/new",
         "council_feedback_overdue": "/councils/feedback/overdue",
         "council_global_feedback": f"/councils/{world}/feedback",
