@@ -110,7 +110,9 @@ def _empty_postgres_tables() -> None:
 @pytest.fixture
 def app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     overrides: dict = dict(getattr(request, "param", {}) or {})
-    for marker in request.node.iter_markers("app_config"):
+    # iter_markers yields the closest marker first: apply them farthest first, so a
+    # test's own app_config overrides its module's pytestmark.
+    for marker in reversed(list(request.node.iter_markers("app_config"))):
         overrides.update(marker.kwargs)
     pg_base = os.environ.get("TEST_DATABASE_URL")
     if pg_base:
