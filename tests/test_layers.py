@@ -24,6 +24,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "moderation": {"search", "directory"},
     "notifications": {"search", "directory"},
     "referrals": {"search", "directory"},  # indexed through search_document_changed
+    "plugins": {"search", "directory"},  # the same hooks, for every plug-in
 }
 FEATURES = {
     "accounts", "forums", "qa", "search", "directory", "network", "referrals", "chat",

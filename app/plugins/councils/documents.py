@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.core.errors import Invalid, NotFound
 from app.extensions import db
+from app.plugins import fire
 from app.plugins.councils.meetings import clean_markdown, clean_text, may_read, require_chair
 from app.plugins.councils.models import Council, CouncilDocument
-from app.search.indexing import enqueue_document, enqueue_removal
 
 TITLE_MAX = 200
 URL_MAX = 500
@@ -109,7 +109,7 @@ def add_document(
     )
     db.session.add(document)
     db.session.flush()
-    enqueue_document(search_document(document))
+    fire("search_document_changed", document=search_document(document))
     return document
 
 
@@ -125,7 +125,7 @@ def edit_document(
         setattr(document, name, value)
     document.updated_at = utcnow()
     db.session.flush()
-    enqueue_document(search_document(document))
+    fire("search_document_changed", document=search_document(document))
     return document
 
 
@@ -137,7 +137,7 @@ def remove_document(actor: Any, council: Council, document: CouncilDocument) -> 
     ident = document.id
     db.session.delete(document)
     db.session.flush()
-    enqueue_removal(SEARCH_KIND, ident)
+    fire("search_document_removed", kind=SEARCH_KIND, ident=ident)
 
 
 # --- search ----------------------------------------------------------------------------------
