@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import utcnow
-from app.core.permissions import POLICY_MEMBERS, can
+from app.core.permissions import POLICY_MEMBERS
 from app.extensions import db
 from app.forums.models import Category
 from app.forums.posting import slugify
@@ -136,9 +136,3 @@ def sync_forum_spaces() -> list[Category]:
         ensure_forum_space(spec["scope_type"], spec["scope_id"], spec["name"], spec["description"])
         for spec in declared_spaces()
     ]
-
-
-def hidden_space_count(actor: Any, categories: list[Category]) -> int:
-    """How many of ``categories`` are spaces ``actor`` does not see (the admin list
-    says how many there are, without their names)."""
-    return sum(1 for c in categories if c.is_space and not can(actor, "category.view", c))
