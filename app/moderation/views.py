@@ -149,6 +149,7 @@ def resolve_flag(flag_id: int):
 @login_required
 def hide_post(post_id: int):
     post = _get_or_404(Post, post_id)
+    require(current_user, "topic.view", post.topic, hide=True)  # a private space's post: 404
     require(current_user, "post.hide", post)
     form = HidePostForm()
     if request.method == "GET" and post.hidden:
@@ -173,6 +174,7 @@ def hide_post(post_id: int):
 @login_required
 def unhide_post(post_id: int):
     post = _get_or_404(Post, post_id)
+    require(current_user, "topic.view", post.topic, hide=True)  # a private space's post: 404
     require(current_user, "post.hide", post)
     if request.method == "GET":
         return redirect(post_url(post))
@@ -197,6 +199,7 @@ def unhide_post(post_id: int):
 def delete_post(post_id: int):
     """Delete as a moderation action (audited); GET asks for an optional reason."""
     post = _get_or_404(Post, post_id)
+    require(current_user, "topic.view", post.topic, hide=True)  # a private space's post: 404
     require(current_user, "post.hide", post)
     form = ReasonForm()
     if request.method == "GET" and post.deleted_at is not None:
@@ -232,6 +235,7 @@ def topic_action(topic_id: int, action: str):
     if action not in services.TOPIC_ACTIONS:
         abort(404)
     topic = _get_or_404(Topic, topic_id)
+    require(current_user, "topic.view", topic, hide=True)  # a private space's topic: 404
     require(current_user, services.TOPIC_ACTIONS[action][0], topic)
     if request.method == "GET":
         return redirect(topic_url(topic))  # a refreshed result: back to the topic

@@ -17,7 +17,7 @@ from app.core.errors import DomainError, NotFound
 from app.core.permissions import can
 from app.extensions import db as _db
 from app.forums import services, spaces
-from app.forums.models import Category
+from app.forums.models import Category, Post
 from app.moderation.services import move_topic
 from app.network.follows import follow
 from app.notifications.services import list_notifications
@@ -306,3 +306,15 @@ def test_the_admin_user_page_lists_no_post_of_a_space_it_is_not_in(app, client, 
     assert SECRET not in page
     clubs.MEMBERS[7].add(admin.id)
     assert SECRET in client.get(f"/admin/users/{world['insider'].username}").get_data(as_text=True)
+
+
+def test_moderation_pages_answer_404_for_a_space_the_moderator_is_not_in(
+    app, client, sign_in, world, moderator
+):
+    sign_in(moderator)
+    topic = world["topic"]
+    opening = _db.session.scalar(sa.select(Post.id).where(Post.topic_id == topic.id, Post.number == 1))
+    for url in (f"/mod/posts/{opening}/hide", f"/mod/topics/{topic.id}/lock", f"/mod/topics/{topic.id}/move"):
+        answer = client.get(url)
+        assert answer.status_code == 404, (url, answer.status_code)
+        assert SECRET not in answer.get_data(as_text=True)
