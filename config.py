@@ -113,6 +113,12 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Guildhall <noreply@guildhall.local>")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")  # default: instance/outbox
+    # A failed send stays in the mail_queue table and is retried by the worker: first
+    # after MAIL_RETRY_SECONDS, doubling up to MAIL_RETRY_MAX_SECONDS; sent rows are
+    # kept MAIL_KEEP_DAYS.
+    MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS", 60))
+    MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", 3600))
+    MAIL_KEEP_DAYS = int(os.environ.get("MAIL_KEEP_DAYS", 7))
 
     # Live chat.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")

@@ -181,6 +181,7 @@ def _register_features(app: Flask) -> None:
     from app.moderation.views import bp as moderation_bp
     from app.network import hooks as network_hooks
     from app.network.views import bp as network_bp
+    from app.notifications import cli as notifications_cli
     from app.notifications import hooks as notification_hooks
     from app.notifications.views import bp as notifications_bp
     from app.plugins import build_plugin_manager
@@ -214,6 +215,7 @@ def _register_features(app: Flask) -> None:
     serve.register(app)
     jobs_cli.register(app)
     datatransfer_cli.register(app)
+    notifications_cli.register(app)
     core_settings.init_app(app)
     init_uploads(app)
 

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.forums.models import Post, Topic
 from app.jobs.services import failing_runs
 from app.moderation.services import open_flag_count
+from app.notifications.mail import failing_mail
 from app.qa.models import QACategory
 from app.search.models import SearchPending
 
@@ -174,24 +175,29 @@ class Attention:
     failing_index_jobs: int
     sample_error: str
     failing_jobs: list = field(default_factory=list)  # JobRun rows: newest run failed
+    failing_mail: int = 0  # unsent email whose last send failed
+    mail_error: str = ""  # the newest such failure's error
 
 
 def attention(actor: Any) -> Attention:
     """The dashboard's "needs attention" panel: search-index changes being retried
     (rows with ``attempts`` > 0), periodic jobs whose newest run failed (the worker's
-    ``job_run`` records); email is sent inline and a failure is logged by the mail
-    module, not stored."""
+    ``job_run`` records), and email whose send failed and waits in ``mail_queue`` for
+    the ``mail.retry`` job (count and newest error; the Email page lists them)."""
     require(actor, "admin.view")
     failing = db.session.execute(
         sa.select(sa.func.count(SearchPending.id), sa.func.max(SearchPending.last_error)).where(
             SearchPending.attempts > 0
         )
     ).one()
+    mail = failing_mail(limit=1)
     return Attention(
         open_flags=open_flag_count(),
         failing_index_jobs=failing[0] or 0,
         sample_error=failing[1] or "",
         failing_jobs=failing_runs(),
+        failing_mail=mail.count,
+        mail_error=mail.newest_error,
     )
 
 

@@ -18,7 +18,7 @@ from app.core.errors import Invalid
 from app.core.permissions import require
 from app.extensions import db
 from app.moderation.services import record_audit
-from app.notifications.mail import send_email
+from app.notifications.mail import FailingMail, failing_mail, send_email
 from app.plugins import plugin_manager
 from app.plugins.info import PluginInfo, describe_plugins
 from app.uploads.models import SCOPE_PUBLIC, Upload
@@ -110,6 +110,12 @@ def send_test_email(actor: Any) -> str:
     )
     record_audit(actor, "email.test", "user", actor.id, details={"to": actor.email})
     return actor.email
+
+
+def failing_email(actor: Any) -> FailingMail:
+    """Email whose send failed and waits in the queue for a retry (newest first)."""
+    require(actor, "admin.email")
+    return failing_mail()
 
 
 @dataclass

@@ -379,6 +379,7 @@ def email_page():
         "admin/email.html",
         settings=system.mail_settings(_actor()),
         outbox=system.outbox(_actor()),
+        failing=system.failing_email(_actor()),
         form=CsrfForm(),
     )
 

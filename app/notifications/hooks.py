@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.forums.models import CategoryWatch, TopicWatch
 from app.notifications.links import join_requests_url, organization_url, post_url, topic_url
+from app.notifications.mail import retry_queued_mail
 from app.notifications.services import notify, preferences_for, queue_email
 from app.plugins import hookimpl
 
@@ -136,3 +137,16 @@ def organization_join_request_changed(join_request: Any, actor: Any, kind: str) 
     verb = "approved" if kind == "approved" else "declined"
     url = organization_url(org)
     notify(join_request.user, "organization", f"Your request to join {org.name} was {verb}", url, actor=actor)
+
+
+@hookimpl
+def periodic_jobs(app: Any) -> list[dict]:
+    # Email a failed send (or a process killed after its commit) left in mail_queue.
+    return [
+        {
+            "name": "mail.retry",
+            "func": retry_queued_mail,
+            "every": 60,
+            "description": "Send queued email a failure or a crash left behind; prune sent mail",
+        }
+    ]

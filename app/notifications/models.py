@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.pagecache import register_bookkeeping_table
 from app.extensions import db
 
 # Core kinds, then Q&A's (answer to my question, my answer accepted, comment on my
@@ -79,3 +80,35 @@ class NotificationKindPreference(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
     in_app: Mapped[bool] = mapped_column(nullable=False)
     email: Mapped[bool] = mapped_column(nullable=False)
+
+
+class QueuedMail(db.Model):
+    """One outgoing email, written in the transaction that decided to send it.
+
+    The row is the durable promise to deliver: it lands (or rolls back) with the write
+    that caused it, is sent right after the commit, and a failed send keeps it here for
+    the worker's ``mail.retry`` job (:mod:`app.notifications.mail`). ``message`` is the
+    whole RFC 5322 message, so a retry sends exactly what was built (same Message-ID).
+    A sender claims a row by moving ``next_attempt_at`` a lease ahead under its own
+    ``claim_token`` in one conditional UPDATE, so two senders never send one row twice.
+    """
+
+    __tablename__ = "mail_queue"
+    __table_args__ = (sa.Index("ix_mail_queue_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(255), nullable=False, unique=True)
+    recipient: Mapped[str] = mapped_column(sa.String(320), nullable=False)
+    subject: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    message: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    attempts: Mapped[int] = mapped_column(nullable=False, default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+# No cached page shows the queue (only the uncached admin pages), so queueing or
+# sending a message must not invalidate anyone's cached pages.
+register_bookkeeping_table(QueuedMail.__tablename__)

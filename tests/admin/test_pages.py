@@ -394,3 +394,45 @@ def test_the_dashboard_names_a_background_job_whose_newest_run_failed(db, login_
     assert "<code>referrals.expire-overdue</code> failed 2 times and will be retried" in page
     assert "OperationalError: database is locked" in page
     assert "search.retry-index-writes" not in page
+
+
+def test_the_dashboard_counts_email_that_failed_and_waits_for_a_retry(db, login_as, admin):
+    from app.notifications.models import QueuedMail
+
+    client = login_as(admin)
+    assert "No failing email" in client.get("/admin/").get_data(as_text=True)
+    now = utcnow()
+    for number, (attempts, error, sent_at) in enumerate(
+        [
+            (1, "ConnectionRefusedError: [Errno 111] Connection refused", None),
+            (3, "SMTPAuthenticationError: (535, b'bad credentials')", None),
+            (0, "", None),  # queued, not tried yet: not failing
+            (2, "", now),  # failed once, then sent
+        ]
+    ):
+        db.session.add(
+            QueuedMail(
+                message_id=f"<{number}@example.com>",
+                recipient=f"member{number}@example.com",
+                subject=f"Message {number}",
+                message=b"Subject: x\r\n\r\nbody\r\n",
+                attempts=attempts,
+                last_error=error,
+                next_attempt_at=now + timedelta(minutes=5),
+                sent_at=sent_at,
+            )
+        )
+    db.session.commit()
+    attention = dashboard.attention(admin)
+    assert attention.failing_mail == 2 and "SMTPAuthenticationError" in attention.mail_error  # the newest
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "<strong>2</strong> emails not sent yet" in page and 'href="/admin/email"' in page
+    assert "No failing email" not in page
+    email_page = client.get("/admin/email").get_data(as_text=True)
+    assert "member0@example.com" in email_page and "member1@example.com" in email_page
+    assert "member2@example.com" not in email_page and "member3@example.com" not in email_page
+
+
+def test_the_email_page_says_when_nothing_waits(db, login_as, admin):
+    page = login_as(admin).get("/admin/email").get_data(as_text=True)
+    assert "No email is waiting" in page

@@ -11,12 +11,14 @@ LRUs and serves them again while nothing they show has been written:
   rendered for, CSRF token and header counts included.
 
 Invalidation is by *generation*, not by key, and it is exact by construction. Every
-commit that writes a row is sorted into one of two kinds:
+commit that writes a row is sorted into one of three kinds:
 
 * rows of a **user-owned table** (:data:`USER_OWNED_TABLES`: read markers,
   notifications, preferences, one-time tokens, chat rooms' messages and markers, which
   forum pages show only as a member's unread count) change only what some members
   see, so they bump those members' *viewer generations*;
+* rows of a **bookkeeping table** (:data:`BOOKKEEPING_TABLES`: the outgoing mail
+  queue) show on no cached page, so they bump nothing;
 * every other row may show on anyone's page, so it bumps the shared *generation*,
   which every entry (anonymous or signed-in) is checked against.
 
@@ -61,9 +63,11 @@ from app.core.pagecache.generations import ALL_VIEWERS, FileGenerations, RedisGe
 
 # Importing invalidation registers its SQLAlchemy session listeners.
 from app.core.pagecache.invalidation import (
+    BOOKKEEPING_TABLES,
     IGNORED_COLUMNS,
     USER_OWNED_TABLES,
     has_pending_writes,
+    register_bookkeeping_table,
     register_viewer_table,
 )
 from app.core.pagecache.serving import PageCacheMiddleware, cache_key, cache_page, viewer_key
@@ -71,6 +75,7 @@ from app.core.pagecache.store import EXTENSION_KEY, PageCache
 
 __all__ = [
     "ALL_VIEWERS",
+    "BOOKKEEPING_TABLES",
     "EXTENSION_KEY",
     "IGNORED_COLUMNS",
     "USER_OWNED_TABLES",
@@ -83,6 +88,7 @@ __all__ = [
     "has_pending_writes",
     "init_app",
     "page_cache",
+    "register_bookkeeping_table",
     "register_viewer_table",
     "viewer_key",
 ]

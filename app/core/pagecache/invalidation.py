@@ -33,6 +33,18 @@ def register_viewer_table(table: str, owner_column: str | None) -> None:
     USER_OWNED_TABLES[table] = owner_column
 
 
+# Tables no cached page shows (queues the site keeps for itself, read only by uncached
+# admin pages and workers): writing them bumps no generation at all. Features add
+# their own with :func:`register_bookkeeping_table`.
+BOOKKEEPING_TABLES: set[str] = set()
+
+
+def register_bookkeeping_table(table: str) -> None:
+    """Declare that no cached page shows rows of ``table``, so a commit that writes
+    only such rows (a queued email being sent) invalidates nothing."""
+    BOOKKEEPING_TABLES.add(table)
+
+
 # Columns updated on reads (counters, presence): an update touching only these does not
 # bump; cached pages may show them up to PAGE_CACHE_SECONDS old.
 IGNORED_COLUMNS = frozenset({("user_account", "last_seen_at"), ("forum_topic", "view_count")})
@@ -59,7 +71,7 @@ def _note_owner(session: Session, table: str, instance: object) -> None:
 
 def _is_relevant(instance: object, dirty: bool) -> bool:
     table = _table_of(instance)
-    if table is None or table in USER_OWNED_TABLES:
+    if table is None or table in USER_OWNED_TABLES or table in BOOKKEEPING_TABLES:
         return False
     if not dirty:
         return True
@@ -106,6 +118,8 @@ def _note_bulk_statements(state: Any) -> None:
     if not (named or state.is_update or state.is_delete or state.is_insert):
         return
     table = named or getattr(getattr(state.statement, "table", None), "name", None)
+    if table in BOOKKEEPING_TABLES:
+        return
     if table in USER_OWNED_TABLES:
         users = state.execution_options.get("pagecache_users")
         state.session.info.setdefault(_VIEWERS_KEY, set()).update(
