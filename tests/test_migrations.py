@@ -1,5 +1,8 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+import re
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -100,3 +103,18 @@ def test_typed_country_names_become_codes_and_other_text_stays(app):
         facet = connection.exec_driver_sql("SELECT value FROM directory_facet").scalar()
     assert countries == ["IE", "GB", "DE", "Atlantis", ""]
     assert facet == "IE"
+
+
+def test_every_revision_id_fits_alembic_version_column():
+    """alembic_version.version_num is VARCHAR(32): a longer id upgrades on SQLite (which
+    ignores the length) and fails on PostgreSQL with StringDataRightTruncation."""
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("migrations/versions/*.py"), *root.glob("app/plugins/*/migrations/versions/*.py")]
+    assert files
+    too_long = {}
+    for path in files:
+        match = re.search(r"^revision = ['\"]([^'\"]+)['\"]", path.read_text(encoding="utf-8"), re.MULTILINE)
+        assert match, path
+        if len(match.group(1)) > 32:
+            too_long[path.name] = match.group(1)
+    assert too_long == {}

@@ -1,7 +1,7 @@
 """mail_queue: outgoing email, written with the write that sends it and retried
 
 Revision ID: 0014_mail_queue
-Revises: 0013_notification_kind_preference
+Revises: 0013_notification_kinds
 Create Date: 2026-12-07 15:00:00
 
 Why: email was sent by an after-commit callback and a failed SMTP send was only
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_mail_queue"
-down_revision = "0013_notification_kind_preference"
+down_revision = "0013_notification_kinds"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Members' delivery choice per kind of notification a plug-in declares
 
-Revision ID: 0013_notification_kind_preference
+Revision ID: 0013_notification_kinds
 Revises: 0012_forum_spaces
 Create Date: 2026-12-07 14:30:00
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0013_notification_kind_preference"
+revision = "0013_notification_kinds"
 down_revision = "0012_forum_spaces"
 branch_labels = None
 depends_on = None
