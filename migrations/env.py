@@ -19,7 +19,9 @@ from app.plugins import plugin_manager
 from app.plugins.info import in_tree_migration_folders, in_tree_names
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep loggers that exist already: upgrades also run inside a live process (tests,
+# the readiness check's fixtures), where the default would silence the app's loggers.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 migrate_ext = current_app.extensions["migrate"]
