@@ -10,14 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import login_required
 
 from app.core.errors import DomainError
 from app.extensions import db
 from app.plugins.councils import documents, meetings, services
 from app.plugins.councils.forms import DocumentForm
 from app.plugins.councils.models import Council, CouncilDocument
+from app.plugins.councils.view_access import current_actor, reader_council
 from app.web import form_error
 
 bp = Blueprint(
@@ -28,22 +29,8 @@ bp = Blueprint(
 )
 
 
-def _actor() -> Any:
-    return current_user._get_current_object()
-
-
-def _council(council_id: int) -> Council:
-    """As in ``meeting_views``: outsiders 404, and a member who has not accepted the
-    current charter is sent to the council page to accept it first."""
-    actor = _actor()
-    council = services.council_for(actor, council_id)
-    if not meetings.may_read(actor, council):
-        abort(redirect(url_for("councils.show", council_id=council.id)))
-    return council
-
-
 def _list(council: Council, form: DocumentForm, status: int = 200) -> Any:
-    actor = _actor()
+    actor = current_actor()
     return render_template(
         "councils/documents/list.html",
         council=council,
@@ -58,7 +45,7 @@ def _show(council: Council, document: CouncilDocument, form: DocumentForm, statu
         "councils/documents/show.html",
         council=council,
         document=document,
-        may_manage=services.may_manage(_actor(), council),
+        may_manage=services.may_manage(current_actor(), council),
         form=form,
     ), status
 
@@ -66,14 +53,14 @@ def _show(council: Council, document: CouncilDocument, form: DocumentForm, statu
 @bp.get("/<int:council_id>/documents", endpoint="list")
 @login_required
 def document_list(council_id: int):
-    return _list(_council(council_id), DocumentForm(formdata=None))
+    return _list(reader_council(council_id), DocumentForm(formdata=None))
 
 
 @bp.post("/<int:council_id>/documents", endpoint="add")
 @login_required
 def add(council_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     meetings.require_chair(actor, council)
     form = DocumentForm()
     if form.validate_on_submit():
@@ -92,8 +79,8 @@ def add(council_id: int):
 @bp.get("/<int:council_id>/documents/<int:document_id>", endpoint="show")
 @login_required
 def show(council_id: int, document_id: int):
-    council = _council(council_id)
-    document = documents.document_for(_actor(), council, document_id)
+    council = reader_council(council_id)
+    document = documents.document_for(current_actor(), council, document_id)
     form = DocumentForm(formdata=None, obj=document)
     return _show(council, document, form)
 
@@ -101,8 +88,8 @@ def show(council_id: int, document_id: int):
 @bp.post("/<int:council_id>/documents/<int:document_id>/edit", endpoint="edit")
 @login_required
 def edit(council_id: int, document_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     document = documents.document_for(actor, council, document_id)
     meetings.require_chair(actor, council)
     form = DocumentForm()
@@ -125,8 +112,8 @@ def edit(council_id: int, document_id: int):
 @bp.post("/<int:council_id>/documents/<int:document_id>/remove", endpoint="remove")
 @login_required
 def remove(council_id: int, document_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     document = documents.document_for(actor, council, document_id)
     title = document.title
     documents.remove_document(actor, council, document)

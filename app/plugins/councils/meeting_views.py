@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 
 from app.accounts.models import User
 from app.core.errors import Conflict, Invalid, NotFound
@@ -26,7 +26,7 @@ from app.plugins.councils.meeting_models import (
     CONFIDENTIALITY_LABELS,
     FEEDBACK_STATUS_LABELS,
 )
-from app.plugins.councils.models import Council
+from app.plugins.councils.view_access import current_actor, reader_council
 
 bp = Blueprint(
     "council_work",
@@ -34,21 +34,6 @@ bp = Blueprint(
     url_prefix="/councils",
     template_folder=str(Path(__file__).resolve().parent / "templates"),
 )
-
-
-def _actor() -> Any:
-    return current_user._get_current_object()
-
-
-def _council(council_id: int) -> Council:
-    """The council for a reader; a member who has not accepted the current charter is
-    sent to accept it first (the council page shows the charter): ``abort`` with the
-    redirect, so each route need not check what it got back."""
-    actor = _actor()
-    council = services.council_for(actor, council_id)
-    if not meetings.may_read(actor, council):
-        abort(redirect(url_for("councils.show", council_id=council.id)))
-    return council
 
 
 def _attempt(write: Callable[[], Any], success: str, back: str) -> Any:
@@ -74,8 +59,8 @@ def _form(name: str) -> str:
 @bp.get("/<int:council_id>/meetings", endpoint="meetings")
 @login_required
 def meeting_list(council_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     return render_template(
         "councils/meetings/list.html",
         council=council,
@@ -88,8 +73,8 @@ def meeting_list(council_id: int):
 @bp.post("/<int:council_id>/meetings", endpoint="create_meeting")
 @login_required
 def create_meeting(council_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     meetings.require_chair(actor, council)
     return _attempt(
         lambda: meetings.create_meeting(
@@ -109,8 +94,8 @@ def create_meeting(council_id: int):
 @bp.get("/<int:council_id>/meetings/<int:meeting_id>", endpoint="meeting")
 @login_required
 def meeting_page(council_id: int, meeting_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     meeting = meetings.meeting_for(actor, council, meeting_id)
     items = meetings.visible_items(actor, council, meeting)
     return render_template(
@@ -132,8 +117,8 @@ def meeting_page(council_id: int, meeting_id: int):
 @bp.post("/<int:council_id>/meetings/<int:meeting_id>/items", endpoint="add_item")
 @login_required
 def add_item(council_id: int, meeting_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     meeting = meetings.meeting_for(actor, council, meeting_id)
     meetings.require_chair(actor, council)
 
@@ -168,8 +153,8 @@ def _parse_date(value: str) -> date:
 @bp.post("/<int:council_id>/items/<int:item_id>/minutes", endpoint="minutes")
 @login_required
 def write_minutes(council_id: int, item_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     item = meetings.item_for(actor, council, item_id)
     meetings.require_chair(actor, council)
     publish = request.form.get("publish") == "1"
@@ -183,8 +168,8 @@ def write_minutes(council_id: int, item_id: int):
 @bp.post("/<int:council_id>/meetings/<int:meeting_id>/actions", endpoint="add_action")
 @login_required
 def add_action(council_id: int, meeting_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     meeting = meetings.meeting_for(actor, council, meeting_id)
     meetings.require_chair(actor, council)
     owner_id = _form("owner_id")
@@ -199,8 +184,8 @@ def add_action(council_id: int, meeting_id: int):
 @bp.post("/<int:council_id>/actions/<int:action_id>/status", endpoint="action_status")
 @login_required
 def action_status(council_id: int, action_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     item = actions.action_for(actor, council, action_id)
     return _attempt(
         lambda: actions.set_status(actor, item, _form("status")),
@@ -215,8 +200,8 @@ def action_status(council_id: int, action_id: int):
 @bp.get("/<int:council_id>/motions", endpoint="motions")
 @login_required
 def motion_list(council_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     rows = motions.motions(actor, council)
     db.session.commit()  # a due motion closed on this read
     return render_template(
@@ -231,8 +216,8 @@ def motion_list(council_id: int):
 @bp.post("/<int:council_id>/motions", endpoint="create_motion")
 @login_required
 def create_motion(council_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     meetings.require_chair(actor, council)
     return _attempt(
         lambda: motions.create_motion(
@@ -254,8 +239,8 @@ def create_motion(council_id: int):
 @bp.get("/<int:council_id>/motions/<int:motion_id>", endpoint="motion")
 @login_required
 def motion_page(council_id: int, motion_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     motion = motions.motion_for(actor, council, motion_id)
     db.session.commit()
     voted, choice = motions.my_vote(actor, motion)
@@ -276,8 +261,8 @@ def motion_page(council_id: int, motion_id: int):
 @bp.post("/<int:council_id>/motions/<int:motion_id>/vote", endpoint="vote")
 @login_required
 def vote(council_id: int, motion_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     motion = motions.motion_for(actor, council, motion_id)
     db.session.commit()
     return _attempt(
@@ -290,8 +275,8 @@ def vote(council_id: int, motion_id: int):
 @bp.post("/<int:council_id>/motions/<int:motion_id>/close", endpoint="close_motion")
 @login_required
 def close_motion(council_id: int, motion_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     motion = motions.motion_for(actor, council, motion_id)
     meetings.require_chair(actor, council)
     return _attempt(
@@ -307,8 +292,8 @@ def close_motion(council_id: int, motion_id: int):
 @bp.get("/<int:council_id>/feedback", endpoint="feedback")
 @login_required
 def feedback_list(council_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     return render_template(
         "councils/meetings/feedback.html",
         council=council,
@@ -323,8 +308,8 @@ def feedback_list(council_id: int):
 @bp.post("/<int:council_id>/feedback", endpoint="raise_feedback")
 @login_required
 def raise_feedback(council_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     return _attempt(
         lambda: feedback.raise_feedback(
             actor, council, _form("title"), _form("problem"), _form("impact"), _form("motion_id") or None
@@ -337,8 +322,8 @@ def raise_feedback(council_id: int):
 @bp.get("/<int:council_id>/feedback/<int:feedback_id>", endpoint="feedback_item")
 @login_required
 def feedback_item(council_id: int, feedback_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     item = feedback.feedback_for(actor, council, feedback_id)
     return render_template(
         "councils/meetings/feedback_item.html",
@@ -352,8 +337,8 @@ def feedback_item(council_id: int, feedback_id: int):
 @bp.post("/<int:council_id>/feedback/<int:feedback_id>/respond", endpoint="respond")
 @login_required
 def respond(council_id: int, feedback_id: int):
-    council = _council(council_id)
-    actor = _actor()
+    council = reader_council(council_id)
+    actor = current_actor()
     item = feedback.feedback_for(actor, council, feedback_id)
     return _attempt(
         lambda: feedback.respond(actor, item, _form("status"), _form("note")),
@@ -366,7 +351,7 @@ def respond(council_id: int, feedback_id: int):
 @login_required
 def overdue_feedback():
     """Admins: every council's feedback items still waiting for a vendor response."""
-    actor = _actor()
+    actor = current_actor()
     if not is_admin(actor):
         raise NotFound()
     items = feedback.overdue(actor)
@@ -382,5 +367,5 @@ def overdue_feedback():
 @bp.get("/<int:council_id>/public", endpoint="public")
 @login_required
 def public(council_id: int):
-    council, released = meetings.public_page(_actor(), council_id)
+    council, released = meetings.public_page(current_actor(), council_id)
     return render_template("councils/meetings/public.html", council=council, released=released)

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from app.accounts.models import User
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
@@ -25,6 +25,7 @@ from app.plugins.councils.forms import (
     InviteForm,
 )
 from app.plugins.councils.models import CouncilApplication, CouncilMembership
+from app.plugins.councils.view_access import current_actor
 from app.web import form_error, form_status
 
 bp = Blueprint(
@@ -35,14 +36,10 @@ bp = Blueprint(
 )
 
 
-def _actor() -> Any:
-    return current_user._get_current_object()
-
-
 @bp.get("/", endpoint="index")
 @login_required
 def index():
-    actor = _actor()
+    actor = current_actor()
     return render_template(
         "councils/index.html",
         councils=services.councils_for(actor),
@@ -55,7 +52,7 @@ def index():
 @bp.get("/<int:council_id>", endpoint="show")
 @login_required
 def show(council_id: int):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_for(actor, council_id)
     charter = services.current_charter(council)
     if not is_admin(actor) and not services.has_accepted_current_charter(actor, council):
@@ -80,7 +77,7 @@ def _show(actor: Any, council: Any, charter: Any, charter_form: CharterForm):
 @bp.post("/<int:council_id>/charter", endpoint="publish_charter")
 @login_required
 def publish_charter(council_id: int):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_for(actor, council_id)
     form = CharterForm()
     if form.validate_on_submit():
@@ -101,7 +98,7 @@ def publish_charter(council_id: int):
 @bp.post("/<int:council_id>/members/<int:membership_id>/remove", endpoint="remove_member")
 @login_required
 def remove_member(council_id: int, membership_id: int):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_for(actor, council_id)
     membership = db.session.get(CouncilMembership, membership_id)
     if membership is None or membership.council_id != council.id:
@@ -121,7 +118,7 @@ def remove_member(council_id: int, membership_id: int):
 @bp.post("/<int:council_id>/accept", endpoint="accept")
 @login_required
 def accept(council_id: int):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_for(actor, council_id)
     form = AcceptForm()
     charter = services.current_charter(council)
@@ -139,7 +136,7 @@ def accept(council_id: int):
 @bp.route("/<int:council_id>/apply", methods=["GET", "POST"], endpoint="apply")
 @login_required
 def apply(council_id: int):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_open_for(actor, council_id)
     form = ApplicationForm()
     if form.validate_on_submit():
@@ -156,7 +153,7 @@ def apply(council_id: int):
 @bp.route("/<int:council_id>/applications", methods=["GET"], endpoint="applications")
 @login_required
 def applications(council_id: int):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_for(actor, council_id)
     rows = services.pending_applications(actor, council)
     return render_template(
@@ -173,7 +170,7 @@ def applications(council_id: int):
 )
 @login_required
 def decide(council_id: int, application_id: int, decision: str):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_for(actor, council_id)
     application = db.session.get(CouncilApplication, application_id)
     if application is None or application.council_id != council.id:
@@ -198,7 +195,7 @@ def decide(council_id: int, application_id: int, decision: str):
 @bp.post("/<int:council_id>/invite", endpoint="invite")
 @login_required
 def invite(council_id: int):
-    actor = _actor()
+    actor = current_actor()
     council = services.council_for(actor, council_id)
     form = InviteForm()
     if form.validate_on_submit():
@@ -225,7 +222,7 @@ def invite(council_id: int):
 @bp.post("/invitations/<int:invitation_id>/<any(accept,decline):answer>", endpoint="answer")
 @login_required
 def answer(invitation_id: int, answer: str):
-    actor = _actor()
+    actor = current_actor()
     invitation = db.session.get(CouncilApplication, invitation_id)
     if invitation is None:
         raise NotFound()
@@ -259,7 +256,7 @@ def _parse_rules(text: str) -> list[tuple[str, str, int]]:
 @bp.route("/new", methods=["GET", "POST"], endpoint="new")
 @login_required
 def new():
-    actor = _actor()
+    actor = current_actor()
     if not is_admin(actor):
         raise NotFound()
     form = CouncilForm()
