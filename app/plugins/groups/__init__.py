@@ -14,6 +14,7 @@ from app.chat.channels import sync_scope
 from app.extensions import db
 from app.plugins import hookimpl
 from app.plugins.groups import forum_space, notices, services
+from app.plugins.groups.demo import seed_groups_demo
 from app.plugins.groups.models import Group
 from app.plugins.groups.views import bp
 
@@ -88,3 +89,8 @@ def notification_kinds() -> dict[str, dict]:
 @hookimpl
 def notification_may_reach(user: Any, kind: str, url: str) -> bool | None:
     return notices.may_reach(user, kind, url)
+
+
+@hookimpl
+def seed_demo_data() -> dict[str, int]:
+    return seed_groups_demo()
