@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.plugins.groups.models import JOIN_POLICY_LABELS, KIND_LABELS, LEADER_ROLE_LABELS, VISIBILITY_LABELS
@@ -22,6 +22,7 @@ class GroupForm(FlaskForm):
     )
     visibility = SelectField("Visibility", choices=[SelectChoice(k, v) for k, v in VISIBILITY_LABELS.items()])
     join_policy = SelectField("Joining", choices=[SelectChoice(k, v) for k, v in JOIN_POLICY_LABELS.items()])
+    watch_on_join = BooleanField("Members watch the group's forum when they join", default=True)
     organizer = StringField(
         "Organizer's username (a mentor or an admin; optional)", validators=[Optional(), Length(max=80)]
     )

@@ -50,6 +50,8 @@ class Group(db.Model):
     description_html: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     visibility: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="public")
     join_policy: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="open")
+    # The group's default notification level: whether joining starts watching its forum.
+    watch_on_join: Mapped[bool] = mapped_column(nullable=False, default=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
 

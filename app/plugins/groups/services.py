@@ -28,7 +28,8 @@ from app.core.sanitize import render_markdown, too_costly
 from app.core.textcheck import check_text
 from app.extensions import db
 from app.forums.posting import slugify
-from app.forums.spaces import ensure_forum_space
+from app.forums.services import is_watching_category, toggle_category_watch
+from app.forums.spaces import ensure_forum_space, space_category
 from app.notifications.services import notify
 from app.plugins import fire
 from app.plugins.groups.models import (
@@ -365,6 +366,7 @@ def create_group(
     description: str = "",
     visibility: str = "public",
     join_policy: str = "open",
+    watch_on_join: bool = True,
 ) -> Group:
     """An admin creates a group; its forum category exists from the start."""
     if not is_admin(actor):
@@ -400,6 +402,7 @@ def create_group(
         description_html=render_markdown(description) if description else "",
         visibility=visibility,
         join_policy=join_policy,
+        watch_on_join=bool(watch_on_join),
         created_by_id=actor.id,
     )
     db.session.add(group)
@@ -532,7 +535,20 @@ def _enter(
     fire(
         "membership_changed", scope_type=SCOPE_TYPE, scope_id=group.id, user=user, actor=actor, kind="joined"
     )
+    _watch_forum(group, user)
     return membership
+
+
+def _watch_forum(group: Group, user: Any) -> None:
+    """Joining starts watching the group's forum when that is the group's default
+    level, through the forums' own service (which checks the member may read it)."""
+    category = space_category(SCOPE_TYPE, group.id)
+    if not group.watch_on_join or category is None or is_watching_category(user, category):
+        return
+    try:
+        toggle_category_watch(user, category)
+    except (NotFound, PermissionDenied):  # a member the forum refuses (e.g. suspended): no watch
+        return
 
 
 def _require_writer(actor: Any) -> None:

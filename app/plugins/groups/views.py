@@ -75,6 +75,7 @@ def new():
                 description=form.description.data or "",
                 visibility=form.visibility.data,
                 join_policy=form.join_policy.data,
+                watch_on_join=form.watch_on_join.data,
             )
             if (form.organizer.data or "").strip():
                 organizer = services.user_named(form.organizer.data)

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.forums import services as forums
 from app.notifications.models import Notification
 from app.plugins.groups import forum_space, services
 from app.plugins.groups.models import GroupInvitation, GroupMembership
@@ -270,6 +271,29 @@ def test_removing_someone_from_another_group_is_not_found(db, admin, mentor, ope
     services.join(someone, other)
     with pytest.raises(NotFound):
         services.remove_member(mentor, open_group, services.membership_of(someone, other))
+
+
+# --- the group's forum ------------------------------------------------------------------------
+
+
+def test_joining_watches_the_groups_forum_by_the_groups_default(db, admin, mentor, open_group, someone):
+    forum = forum_space.forum_of(open_group)
+    services.join(someone, open_group)
+    assert forums.is_watching_category(someone, forum)
+    topic = forums.create_topic(mentor, forum, "First call on Thursday", "Agenda to follow.")
+    assert someone in forums.watchers_of(topic)
+    quiet = make_group(admin, "Quiet", mentor, watch_on_join=False)
+    services.join(someone, quiet)
+    assert not forums.is_watching_category(someone, forum_space.forum_of(quiet))
+
+
+def test_a_former_member_of_a_hidden_group_is_no_watcher_of_its_topics(db, mentor, hidden_group, someone):
+    services.answer_invitation(someone, services.invite(mentor, hidden_group, someone), True)
+    forum = forum_space.forum_of(hidden_group)
+    assert forums.is_watching_category(someone, forum)
+    services.leave(someone, hidden_group)
+    topic = forums.create_topic(mentor, forum, "After you left", "Not for you.")
+    assert someone not in forums.watchers_of(topic)
 
 
 # --- groups near you --------------------------------------------------------------------------

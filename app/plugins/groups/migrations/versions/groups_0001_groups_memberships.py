@@ -31,6 +31,7 @@ def upgrade():
         sa.Column("description_html", sa.Text(), nullable=False),
         sa.Column("visibility", sa.String(length=20), nullable=False),
         sa.Column("join_policy", sa.String(length=20), nullable=False),
+        sa.Column("watch_on_join", sa.Boolean(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
