@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_admin
 from app.extensions import db
-from app.plugins.groups import forum_space, services
+from app.plugins.groups import dashboard, forum_space, services
 from app.plugins.groups.forms import GroupForm, InviteForm, LeaderForm, NoteForm, RequestForm
 from app.plugins.groups.models import Group, GroupInvitation, GroupLeader, GroupMembership
 from app.web import form_error, form_status
@@ -202,6 +202,8 @@ def _lead_page(actor: Any, group: Group, invite_form: InviteForm | None = None, 
         invite_form=invite_form or InviteForm(),
         leader_form=leader_form or LeaderForm(),
         may_appoint=is_admin(actor) or services.is_organizer(actor, group),
+        facts=dashboard.member_facts(actor, group),
+        quiet_days=dashboard.QUIET_DAYS,
     )
 
 
@@ -210,6 +212,19 @@ def _lead_page(actor: Any, group: Group, invite_form: InviteForm | None = None, 
 def lead(slug: str):
     actor = current_actor()
     return _lead_page(actor, services.group_for(actor, slug))
+
+
+@bp.get("/<slug>/lead/members.csv", endpoint="members_csv")
+@login_required
+def members_csv(slug: str):
+    actor = current_actor()
+    group = services.group_for(actor, slug)
+    body = dashboard.export_csv(actor, group)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{group.slug}-members.csv"'},
+    )
 
 
 def _membership_in(group: Group, membership_id: int) -> GroupMembership:
