@@ -125,7 +125,7 @@ COUNCIL_ADMIN_PAGES = [
 GROUP_LEADER_PAGES = ["groups", "group", "group_lead", "group_members_only"]
 GROUP_MEMBER_PAGES = ["groups", "group", "group_forum"]
 GROUP_INVITEE_PAGES = ["groups", "group_invited"]
-GROUP_ADMIN_PAGES = ["new_group"]
+GROUP_ADMIN_PAGES = ["new_group", "group_leaders_review"]
 
 ROLE_LOGINS = {
     "visitor": None,
@@ -355,6 +355,7 @@ def _group_paths() -> dict[str, str]:
             sa.select(Category.slug).where(Category.space_type == "group", Category.space_id == emea)
         ),
         "new_group": "/groups/new",
+        "group_leaders_review": "/groups/admin/leaders",
     }
 
 

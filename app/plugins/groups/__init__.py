@@ -41,7 +41,10 @@ def nav_items(actor: Any) -> list[dict]:
 
 @hookimpl
 def admin_pages(actor: Any) -> list[dict]:
-    return [{"label": "User groups", "endpoint": "groups.new", "permission": "admin.view"}]
+    return [
+        {"label": "User groups", "endpoint": "groups.new", "permission": "admin.view"},
+        {"label": "Group leaders to review", "endpoint": "groups.review_leaders", "permission": "admin.view"},
+    ]
 
 
 @hookimpl

@@ -352,7 +352,7 @@ def _free_slug(name: str) -> str:
 
 
 # Paths under /groups/ that are pages, not groups.
-RESERVED_SLUGS = frozenset({"new", "invitations"})
+RESERVED_SLUGS = frozenset({"new", "invitations", "admin"})
 
 
 def create_group(
@@ -429,6 +429,15 @@ def leader_refusal(user: Any) -> str | None:
     if user.role not in LEADER_ROLES_ELIGIBLE:
         return f"{user.display_name} cannot lead a group: leaders are mentors or admins."
     return None
+
+
+def ineligible_leaders(actor: Any) -> list[GroupLeader]:
+    """Leaders who no longer meet the eligibility rule (a mentor made a member again, a
+    suspended account), for admins to review: they are flagged, never removed silently."""
+    if not is_admin(actor):
+        raise PermissionDenied()
+    rows = db.session.scalars(sa.select(GroupLeader).order_by(GroupLeader.group_id, GroupLeader.id))
+    return [row for row in rows if leader_refusal(row.user) is not None]
 
 
 def appoint_leader(actor: Any, group: Group, user: Any, role: str = "organizer") -> GroupLeader:

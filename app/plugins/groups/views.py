@@ -93,6 +93,16 @@ def new():
     return render_template("groups/new.html", form=form), form_status()
 
 
+@bp.get("/admin/leaders", endpoint="review_leaders")
+@login_required
+def review_leaders():
+    actor = current_actor()
+    if not is_admin(actor):
+        raise NotFound()
+    rows = [(row, services.leader_refusal(row.user)) for row in services.ineligible_leaders(actor)]
+    return render_template("groups/review_leaders.html", rows=rows)
+
+
 def _show(actor: Any, group: Group, request_form: RequestForm | None = None):
     membership = services.membership_of(actor, group)
     forum = forum_space.forum_of(group)

@@ -242,3 +242,12 @@ def test_hostile_notes_never_become_markup_on_the_leaders_page(
     assert stored > 0
     page = _page(login_as(mentor).get(f"/groups/{request_group.slug}/lead"))
     assert page_script_vectors_in(page) == []
+
+
+def test_admins_review_leaders_who_stopped_being_eligible(db, client, login_as, admin, mentor, open_group):
+    assert "Nothing to review" in _page(login_as(admin).get("/groups/admin/leaders"))
+    mentor.role = "member"
+    db.session.commit()
+    page = _page(client.get("/groups/admin/leaders"))
+    assert "EMEA MSPs" in page and "Mira" in page and "leaders are mentors or admins" in page
+    assert login_as(mentor).get("/groups/admin/leaders").status_code == 404

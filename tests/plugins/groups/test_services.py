@@ -321,3 +321,13 @@ def test_a_hidden_group_is_listed_only_to_those_it_admits(db, admin, mentor, hid
     services.leave(someone, hidden_group)
     assert hidden_group not in services.visible_groups(someone)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupInvitation)) == 1
+
+
+def test_a_leader_who_stops_being_eligible_is_flagged_not_removed(db, admin, mentor, open_group):
+    assert services.ineligible_leaders(admin) == []
+    mentor.role = "member"
+    db.session.flush()
+    [flagged] = services.ineligible_leaders(admin)
+    assert flagged.user_id == mentor.id and services.is_organizer(mentor, open_group)
+    with pytest.raises(PermissionDenied):
+        services.ineligible_leaders(mentor)
