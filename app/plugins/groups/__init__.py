@@ -13,7 +13,7 @@ from typing import Any
 from app.chat.channels import sync_scope
 from app.extensions import db
 from app.plugins import hookimpl
-from app.plugins.groups import forum_space, notices, services
+from app.plugins.groups import auto_rules, forum_space, notices, services
 from app.plugins.groups.demo import seed_groups_demo
 from app.plugins.groups.models import Group
 from app.plugins.groups.views import bp
@@ -97,3 +97,15 @@ def notification_may_reach(user: Any, kind: str, url: str) -> bool | None:
 @hookimpl
 def seed_demo_data() -> dict[str, int]:
     return seed_groups_demo()
+
+
+@hookimpl
+def user_registered(user: Any) -> None:
+    """Automatic membership rules apply on registration."""
+    auto_rules.apply_rules(user)
+
+
+@hookimpl
+def profile_updated(user: Any, actor: Any) -> None:
+    """… and on every profile change (joining an organization is one)."""
+    auto_rules.apply_rules(user)

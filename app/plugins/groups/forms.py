@@ -6,7 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.plugins.groups.models import JOIN_POLICY_LABELS, KIND_LABELS, LEADER_ROLE_LABELS, VISIBILITY_LABELS
+from app.plugins.groups.models import (
+    JOIN_POLICY_LABELS,
+    KIND_LABELS,
+    LEADER_ROLE_LABELS,
+    RULE_KIND_LABELS,
+    VISIBILITY_LABELS,
+)
 
 
 class GroupForm(FlaskForm):
@@ -48,4 +54,11 @@ class LeaderForm(FlaskForm):
     username = StringField("Username (a mentor or an admin)", validators=[DataRequired(), Length(max=80)])
     role = SelectField(
         "Role", choices=[SelectChoice(k, v) for k, v in LEADER_ROLE_LABELS.items()], default="co_organizer"
+    )
+
+
+class RuleForm(FlaskForm):
+    kind = SelectField("Members whose", choices=[SelectChoice(k, v) for k, v in RULE_KIND_LABELS.items()])
+    value = StringField(
+        "is (a region, a country, or an organization's address)", validators=[DataRequired(), Length(max=120)]
     )

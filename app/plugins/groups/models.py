@@ -34,6 +34,8 @@ LEADER_ROLE_LABELS = {"organizer": "Organizer", "co_organizer": "Co-organizer"}
 # leader lifts the ban.
 MEMBERSHIP_STATUSES = ("pending", "active", "declined", "left", "removed", "banned")
 INVITATION_STATUSES = ("pending", "accepted", "declined", "revoked")
+RULE_KINDS = ("region", "country", "organization")
+RULE_KIND_LABELS = {"region": "Profile region", "country": "Profile country", "organization": "Organization"}
 
 
 class Group(db.Model):
@@ -119,6 +121,8 @@ class GroupMembership(db.Model):
     decision_note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     requested_at: Mapped[datetime | None] = mapped_column()
+    # Added by an admin's automatic membership rule rather than by joining.
+    automatic: Mapped[bool] = mapped_column(nullable=False, default=False)
     joined_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
@@ -148,3 +152,27 @@ class GroupInvitation(db.Model):
     group: Mapped[Group] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
+class GroupAutoRule(db.Model):
+    """An admin's automatic membership rule: members whose profile region or country,
+    or whose organization (by slug), matches ``value`` are added to the group when they
+    register or change their profile (and, when the rule is made, those who match)."""
+
+    __tablename__ = "groups_auto_rule"
+    __table_args__ = (sa.UniqueConstraint("group_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups_group.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    value: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+    group: Mapped[Group] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return RULE_KIND_LABELS.get(self.kind, self.kind)

@@ -325,6 +325,11 @@ def _clean_text(value: Any, field: str, limit: int, required: bool = True, multi
     return text
 
 
+def clean_line(value: Any, field: str, limit: int) -> str:
+    """One required line of text (for other modules of the plug-in)."""
+    return _clean_text(value, field, limit)
+
+
 def _clean_tags(tags: Any) -> list[str]:
     if isinstance(tags, str):
         tags = tags.split(",")
@@ -531,6 +536,7 @@ def _enter(
     **values: Any,
 ) -> GroupMembership:
     """Make ``user`` an active member (callers refuse a ban first, in their words)."""
+    values.setdefault("automatic", False)
     membership = _move(
         group,
         user,
@@ -558,6 +564,11 @@ def _watch_forum(group: Group, user: Any) -> None:
         toggle_category_watch(user, category)
     except (NotFound, PermissionDenied):  # a member the forum refuses (e.g. suspended): no watch
         return
+
+
+def enter_automatically(group: Group, user: Any) -> GroupMembership:
+    """An automatic membership rule adds ``user`` (who never had a place in ``group``)."""
+    return _enter(group, user, None, allowed_from=(), automatic=True)
 
 
 def _require_writer(actor: Any) -> None:

@@ -13,8 +13,8 @@ from flask_login import current_user, login_required
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_admin
 from app.extensions import db
-from app.plugins.groups import dashboard, forum_space, services
-from app.plugins.groups.forms import GroupForm, InviteForm, LeaderForm, NoteForm, RequestForm
+from app.plugins.groups import auto_rules, dashboard, forum_space, services
+from app.plugins.groups.forms import GroupForm, InviteForm, LeaderForm, NoteForm, RequestForm, RuleForm
 from app.plugins.groups.models import Group, GroupInvitation, GroupLeader, GroupMembership
 from app.web import form_error, form_status
 
@@ -198,7 +198,13 @@ def answer(invitation_id: int, answer: str):
 # --- the leaders' page -------------------------------------------------------------------
 
 
-def _lead_page(actor: Any, group: Group, invite_form: InviteForm | None = None, leader_form: Any = None):
+def _lead_page(
+    actor: Any,
+    group: Group,
+    invite_form: InviteForm | None = None,
+    leader_form: Any = None,
+    rule_form: RuleForm | None = None,
+):
     services.require_leader(actor, group)
     return render_template(
         "groups/lead.html",
@@ -213,6 +219,8 @@ def _lead_page(actor: Any, group: Group, invite_form: InviteForm | None = None, 
         leader_form=leader_form or LeaderForm(),
         may_appoint=is_admin(actor) or services.is_organizer(actor, group),
         facts=dashboard.member_facts(actor, group),
+        rules=auto_rules.rules_of(actor, group) if is_admin(actor) else None,
+        rule_form=rule_form or RuleForm(),
         quiet_days=dashboard.QUIET_DAYS,
     )
 
@@ -354,4 +362,34 @@ def remove_leader(slug: str, leader_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
+    return redirect(url_for("groups.lead", slug=group.slug))
+
+
+@bp.post("/<slug>/lead/rules", endpoint="add_rule")
+@login_required
+def add_rule(slug: str):
+    actor = current_actor()
+    group = services.group_for(actor, slug)
+    if not is_admin(actor):
+        raise NotFound()
+    form = RuleForm()
+    if form.validate_on_submit():
+        try:
+            _, added = auto_rules.add_rule(actor, group, form.kind.data, form.value.data)
+            db.session.commit()
+            flash(f"Rule added; {added} member{'' if added == 1 else 's'} added now.", "success")
+            return redirect(url_for("groups.lead", slug=group.slug))
+        except DomainError as error:
+            form_error(form, error)
+    return _lead_page(actor, group, rule_form=form), form_status()
+
+
+@bp.post("/<slug>/lead/rules/<int:rule_id>/remove", endpoint="remove_rule")
+@login_required
+def remove_rule(slug: str, rule_id: int):
+    actor = current_actor()
+    group = services.group_for(actor, slug)
+    auto_rules.remove_rule(actor, auto_rules.rule_for(actor, group, rule_id))
+    db.session.commit()
+    flash("Rule removed; the members it added stay.", "success")
     return redirect(url_for("groups.lead", slug=group.slug))

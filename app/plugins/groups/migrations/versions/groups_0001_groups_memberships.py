@@ -1,8 +1,8 @@
-"""groups: groups, leaders, memberships, invitations
+"""groups: groups, leaders, memberships, invitations, automatic rules
 
 Revision ID: groups_0001
 Revises:
-Create Date: 2026-12-07 14:48:19.129272
+Create Date: 2026-12-07 15:10:04.247562
 
 """
 
@@ -43,6 +43,29 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_groups_group")),
         sa.UniqueConstraint("name", name=op.f("uq_groups_group_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_groups_group_slug")),
+    )
+    op.create_table(
+        "groups_auto_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.String(length=120), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_groups_auto_rule_created_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups_group.id"],
+            name=op.f("fk_groups_auto_rule_group_id_groups_group"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_groups_auto_rule")),
+        sa.UniqueConstraint("group_id", "kind", "value", name=op.f("uq_groups_auto_rule_group_id")),
     )
     op.create_table(
         "groups_invitation",
@@ -118,6 +141,7 @@ def upgrade():
         sa.Column("decision_note", sa.Text(), nullable=False),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("requested_at", sa.DateTime(), nullable=True),
+        sa.Column("automatic", sa.Boolean(), nullable=False),
         sa.Column("joined_at", sa.DateTime(), nullable=True),
         sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -162,5 +186,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_groups_invitation_user_id"))
 
     op.drop_table("groups_invitation")
+    op.drop_table("groups_auto_rule")
     op.drop_table("groups_group")
     # ### end Alembic commands ###
