@@ -26,15 +26,11 @@ from app.plugins.groups.models import RULE_KINDS, Group, GroupAutoRule, GroupMem
 VALUE_MAX = 120
 
 
-def _norm_country(value: str) -> str:
-    return (country_code(value) or value or "").strip().lower()
-
-
 def rule_matches(rule: GroupAutoRule, user: Any) -> bool:
     if rule.kind == "region":
         return bool(user.region) and user.region.strip().lower() == rule.value.lower()
     if rule.kind == "country":
-        return bool(user.country) and _norm_country(user.country) == _norm_country(rule.value)
+        return bool(user.country) and services.same_country(user.country) == services.same_country(rule.value)
     organization = user.organization
     return organization is not None and organization.slug == rule.value
 

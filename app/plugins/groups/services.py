@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import User
+from app.accounts.places import country_code
 from app.core.db import utcnow
 from app.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.core.permissions import is_active_member, is_admin, is_authenticated, is_partner_member
@@ -216,14 +217,20 @@ def _words(values: Any) -> set[str]:
     return {str(v).strip().lower() for v in (values or []) if str(v).strip()}
 
 
+def same_country(value: str | None) -> str:
+    """A country as its ISO code when it names a listed one ("Ireland", "ie" and "IE"
+    agree: profiles store codes, admins may type names), else the lower-cased text."""
+    return (country_code(value) or value or "").strip().lower()
+
+
 def matches_member(group: Group, user: Any) -> bool:
     """A regional group in the member's region or country; a topic group sharing one of
     the member's specialisms."""
     if group.kind == "regional":
-        region, country = (user.region or "").strip().lower(), (user.country or "").strip().lower()
+        region, country = (user.region or "").strip().lower(), same_country(user.country)
         return bool(
             (region and group.region.strip().lower() == region)
-            or (country and group.country.strip().lower() == country)
+            or (country and same_country(group.country) == country)
         )
     return bool(_words(group.topic_tags) & _words(user.specialisms))
 

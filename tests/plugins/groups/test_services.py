@@ -303,7 +303,7 @@ def test_groups_near_you_match_region_country_or_specialisms(db, admin, mentor, 
     make_group(admin, "Irish Partners", country="Ireland", region="")
     make_group(admin, "Cloud Topics", kind="topic", region="", topic_tags="Cloud licensing")
     make_group(admin, "Security Open", kind="topic", region="", topic_tags=["security"])
-    member = partner(region="emea", country="ireland", specialisms=["SECURITY"])
+    member = partner(region="emea", country="IE", specialisms=["SECURITY"])  # profiles store codes
     names = [g.name for g in services.groups_near(member)]
     assert names == ["EMEA MSPs", "Irish Partners", "Security Open"]  # never the hidden one
     services.join(member, open_group)
