@@ -13,11 +13,13 @@ from flask_login import current_user, login_required
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_admin
 from app.extensions import db
+from app.forums.services import category_topics
 from app.plugins.groups import auto_rules, dashboard, forum_space, services
 from app.plugins.groups.forms import GroupForm, InviteForm, LeaderForm, NoteForm, RequestForm, RuleForm
 from app.plugins.groups.models import Group, GroupInvitation, GroupLeader, GroupMembership
 from app.web import form_error, form_status
 
+RECENT_TOPICS = 5
 bp = Blueprint(
     "groups",
     __name__,
@@ -107,15 +109,18 @@ def _show(actor: Any, group: Group, request_form: RequestForm | None = None):
     membership = services.membership_of(actor, group)
     forum = forum_space.forum_of(group)
     invitation = next((i for i in services.my_invitations(actor) if i.group_id == group.id), None)
+    # Linked, and its recent topics listed, for those the forum admits.
+    readable = forum is not None and can(actor, "category.view", forum)
     return render_template(
         "groups/show.html",
+        discussions=category_topics(actor, forum, per_page=RECENT_TOPICS).items if readable else None,
         group=group,
         membership=membership,
         invitation=invitation,
         leaders=services.leaders(group),
         members=services.members(actor, group) if services.may_see_members(actor, group) else None,
         may_manage=services.may_manage(actor, group),
-        forum=forum if forum is not None and can(actor, "category.view", forum) else None,
+        forum=forum if readable else None,
         request_form=request_form or RequestForm(),
     )
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.plugins.groups import services
+from app.forums import services as forums
+from app.plugins.groups import forum_space, services
 from app.plugins.groups.models import Group, GroupLeader, GroupMembership
 from tests.factories import make_user
 from tests.hostile import naughty_strings, page_script_vectors_in, xss_vectors
@@ -251,3 +252,18 @@ def test_admins_review_leaders_who_stopped_being_eligible(db, client, login_as, 
     page = _page(client.get("/groups/admin/leaders"))
     assert "EMEA MSPs" in page and "Mira" in page and "leaders are mentors or admins" in page
     assert login_as(mentor).get("/groups/admin/leaders").status_code == 404
+
+
+def test_the_group_page_lists_recent_discussions_to_those_the_forum_admits(
+    db, client, login_as, admin, mentor, open_group, someone
+):
+    quiet = make_group(admin, "Quiet Group", mentor, visibility="members", join_policy="request")
+    forums.create_topic(mentor, forum_space.forum_of(quiet), "Members-only plans", "Hush.")
+    forums.create_topic(mentor, forum_space.forum_of(open_group), "Thursday call agenda", "Items.")
+    db.session.commit()
+    login_as(someone)
+    assert "Thursday call agenda" in _page(client.get(f"/groups/{open_group.slug}"))
+    page = _page(client.get(f"/groups/{quiet.slug}"))
+    assert "Members-only plans" not in page and "Recent discussions" not in page
+    login_as(mentor)
+    assert "Members-only plans" in _page(client.get(f"/groups/{quiet.slug}"))
