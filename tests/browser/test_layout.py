@@ -125,7 +125,7 @@ COUNCIL_ADMIN_PAGES = [
 GROUP_LEADER_PAGES = ["groups", "group", "group_lead", "group_members_only"]
 GROUP_MEMBER_PAGES = ["groups", "group", "group_forum"]
 GROUP_INVITEE_PAGES = ["groups", "group_invited"]
-GROUP_ADMIN_PAGES = ["new_group", "group_leaders_review"]
+GROUP_ADMIN_PAGES = ["new_group", "group_leaders_review", "group_edit", "group_lead_admin"]
 
 ROLE_LOGINS = {
     "visitor": None,
@@ -356,6 +356,8 @@ def _group_paths() -> dict[str, str]:
         ),
         "new_group": "/groups/new",
         "group_leaders_review": "/groups/admin/leaders",
+        "group_edit": "/groups/emea-msps/edit",
+        "group_lead_admin": "/groups/emea-msps/lead",  # with the automatic membership rules
     }
 
 

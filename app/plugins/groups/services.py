@@ -367,22 +367,19 @@ def _free_slug(name: str) -> str:
 RESERVED_SLUGS = frozenset({"new", "invitations", "admin"})
 
 
-def create_group(
-    actor: Any,
-    name: str,
-    *,
-    kind: str = "regional",
-    region: str = "",
-    country: str = "",
-    topic_tags: Any = (),
-    description: str = "",
-    visibility: str = "public",
-    join_policy: str = "open",
-    watch_on_join: bool = True,
-) -> Group:
-    """An admin creates a group; its forum category exists from the start."""
-    if not is_admin(actor):
-        raise PermissionDenied()
+def _group_fields(
+    name: Any,
+    kind: Any,
+    region: Any,
+    country: Any,
+    topic_tags: Any,
+    description: Any,
+    visibility: Any,
+    join_policy: Any,
+    watch_on_join: Any,
+    same_group: Group | None = None,
+) -> dict[str, Any]:
+    """A group's settings, checked: what creating and editing a group share."""
     name = _clean_text(name, "name", NAME_MAX)
     if kind not in KINDS:
         raise Invalid("Kind: regional or topic.", field="kind")
@@ -401,23 +398,75 @@ def create_group(
     problem = too_costly(description)
     if problem:
         raise Invalid(problem, field="description")
-    if db.session.scalar(sa.select(Group.id).where(sa.func.lower(Group.name) == name.lower())):
+    clash = sa.select(Group.id).where(sa.func.lower(Group.name) == name.lower())
+    if same_group is not None:
+        clash = clash.where(Group.id != same_group.id)
+    if db.session.scalar(clash):
         raise Invalid("A group with this name exists.", field="name")
-    group = Group(
-        name=name,
-        slug=_free_slug(name),
-        kind=kind,
-        region=region if kind == "regional" else "",
-        country=country if kind == "regional" else "",
-        topic_tags=tags,
-        description=description,
-        description_html=render_markdown(description) if description else "",
-        visibility=visibility,
-        join_policy=join_policy,
-        watch_on_join=bool(watch_on_join),
-        created_by_id=actor.id,
+    return {
+        "name": name,
+        "kind": kind,
+        "region": region if kind == "regional" else "",
+        "country": country if kind == "regional" else "",
+        "topic_tags": tags,
+        "description": description,
+        "description_html": render_markdown(description) if description else "",
+        "visibility": visibility,
+        "join_policy": join_policy,
+        "watch_on_join": bool(watch_on_join),
+    }
+
+
+def create_group(
+    actor: Any,
+    name: str,
+    *,
+    kind: str = "regional",
+    region: str = "",
+    country: str = "",
+    topic_tags: Any = (),
+    description: str = "",
+    visibility: str = "public",
+    join_policy: str = "open",
+    watch_on_join: bool = True,
+) -> Group:
+    """An admin creates a group; its forum category exists from the start."""
+    if not is_admin(actor):
+        raise PermissionDenied()
+    fields = _group_fields(
+        name, kind, region, country, topic_tags, description, visibility, join_policy, watch_on_join
     )
+    group = Group(slug=_free_slug(fields["name"]), created_by_id=actor.id, **fields)
     db.session.add(group)
+    db.session.flush()
+    ensure_forum_space(SCOPE_TYPE, group.id, group.name, FORUM_DESCRIPTION)
+    return group
+
+
+def update_group(
+    actor: Any,
+    group: Group,
+    *,
+    name: str,
+    kind: str,
+    region: str = "",
+    country: str = "",
+    topic_tags: Any = (),
+    description: str = "",
+    visibility: str,
+    join_policy: str,
+    watch_on_join: bool = True,
+) -> Group:
+    """An admin changes a group's settings; its address (slug) stays, so links keep
+    working, and its forum follows the new name. Tightening visibility takes effect at
+    once, since every page and the forum ask on each access."""
+    if not is_admin(actor):
+        raise PermissionDenied()
+    fields = _group_fields(
+        name, kind, region, country, topic_tags, description, visibility, join_policy, watch_on_join, group
+    )
+    for key, value in fields.items():
+        setattr(group, key, value)
     db.session.flush()
     ensure_forum_space(SCOPE_TYPE, group.id, group.name, FORUM_DESCRIPTION)
     return group

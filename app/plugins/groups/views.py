@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
@@ -103,6 +103,44 @@ def review_leaders():
         raise NotFound()
     rows = [(row, services.leader_refusal(row.user)) for row in services.ineligible_leaders(actor)]
     return render_template("groups/review_leaders.html", rows=rows)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"], endpoint="edit")
+@login_required
+def edit(slug: str):
+    actor = current_actor()
+    group = services.group_for(actor, slug)
+    if not is_admin(actor):
+        raise NotFound()
+    form = GroupForm(obj=group) if not _is_post() else GroupForm()
+    if not _is_post():
+        form.topic_tags.data = ", ".join(group.topic_tags or [])
+    del form.organizer
+    if form.validate_on_submit():
+        try:
+            services.update_group(
+                actor,
+                group,
+                name=form.name.data,
+                kind=form.kind.data,
+                region=form.region.data or "",
+                country=form.country.data or "",
+                topic_tags=form.topic_tags.data or "",
+                description=form.description.data or "",
+                visibility=form.visibility.data,
+                join_policy=form.join_policy.data,
+                watch_on_join=form.watch_on_join.data,
+            )
+            db.session.commit()
+            flash("Group settings saved.", "success")
+            return redirect(url_for("groups.show", slug=group.slug))
+        except DomainError as error:
+            form_error(form, error)
+    return render_template("groups/edit.html", form=form, group=group), form_status()
+
+
+def _is_post() -> bool:
+    return request.method == "POST"
 
 
 def _show(actor: Any, group: Group, request_form: RequestForm | None = None):

@@ -267,3 +267,46 @@ def test_the_group_page_lists_recent_discussions_to_those_the_forum_admits(
     assert "Members-only plans" not in page and "Recent discussions" not in page
     login_as(mentor)
     assert "Members-only plans" in _page(client.get(f"/groups/{quiet.slug}"))
+
+
+def test_an_admin_edits_a_group_and_a_tighter_visibility_applies_at_once(
+    db, client, login_as, admin, mentor, open_group, someone
+):
+    login_as(admin)
+    form = _page(client.get(f"/groups/{open_group.slug}/edit"))
+    assert 'value="EMEA MSPs"' in form
+    response = client.post(
+        f"/groups/{open_group.slug}/edit",
+        data={
+            "name": "EMEA Managed Services",
+            "kind": "regional",
+            "region": "EMEA",
+            "visibility": "hidden",
+            "join_policy": "invitation",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert open_group.name == "EMEA Managed Services" and open_group.slug == "emea-msps"
+    assert forum_space.forum_of(open_group).name == "EMEA Managed Services"
+    assert login_as(someone).get(f"/groups/{open_group.slug}").status_code == 404
+    assert login_as(mentor).get(f"/groups/{open_group.slug}/edit").status_code == 404
+
+
+def test_a_bad_edit_is_a_form_error_and_changes_nothing(
+    db, client, login_as, admin, open_group, request_group
+):
+    login_as(admin)
+    response = client.post(
+        f"/groups/{open_group.slug}/edit",
+        data={
+            "name": "North America Resellers",
+            "kind": "regional",
+            "region": "EMEA",
+            "visibility": "public",
+            "join_policy": "open",
+        },
+    )
+    assert response.status_code == 400 and "A group with this name exists" in _page(response)
+    db.session.expire_all()
+    assert open_group.name == "EMEA MSPs"
