@@ -10,6 +10,7 @@ import pytest
 from app.chat import channels
 from app.forums import services as forums
 from app.plugins.groups import forum_space, services
+from app.search import rebuild
 from tests.plugins.groups.support import ENABLED, make_group, partner
 
 pytestmark = ENABLED
@@ -135,3 +136,19 @@ def test_a_public_groups_forum_admits_partner_members_but_not_its_banned(
     services.ban(mentor, open_group, services.membership_of(someone, open_group))
     db.session.commit()
     assert login_as(someone).get(f"/c/{forum.slug}").status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_search_finds_a_hidden_groups_discussion_for_members_only(app, db, client, login_as, world, persona):
+    rebuild.reindex(app)
+    login_as(world["people"]["member"])
+    assert client.get("/search.json?q=" + SECRET).get_json()["total"] >= 1  # control
+    login_as(world["people"][persona])
+    for url in ("/search.json?q=" + SECRET, "/search?q=" + SECRET):
+        answer = client.get(url)
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 200, url
+        assert 'class="search-hit' not in text and f"{SECRET} plans" not in text, url
+        assert f"Only for us: {SECRET}" not in text, url
+        if url.startswith("/search.json"):
+            assert answer.get_json()["total"] == 0
