@@ -1,7 +1,8 @@
 """Demo user groups for ``flask seed-demo`` (through the ``seed_demo_data`` hook): three
 groups led by the demo mentor (Priya, mentor@guildhall.example), one of each joining
 policy and visibility, so a newcomer finds an open group near them, the mentor finds a
-request waiting on the leaders' page, and an invitation waits for bob.
+request waiting on the leaders' page, an invitation waits for bob, and each group's
+members have an announcement.
 
 Everything goes through the plug-in's services, so the groups get their forum category
 and chat room and the people involved the notifications a real group would have sent.
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.forums.models import Topic
 from app.forums.services import create_reply, create_topic
 from app.forums.spaces import ensure_forum_space
-from app.plugins.groups import services
+from app.plugins.groups import announcements, services
 from app.plugins.groups.models import Group
 
 LEADER = "mentor"
@@ -36,6 +37,11 @@ GROUPS: tuple[dict[str, Any], ...] = (
             "monthly calls, migration stories and help with the partner programme.",
         },
         "members": ["alice", "dave", "ivan"],
+        "announcement": (
+            "Monthly call: patching and the new MDF rules",
+            "Our next call is the first Thursday of the month, 16:00 CET. Bring your questions "
+            "on the **new MDF rules**; the agenda is in the group's forum.",
+        ),
         "requests": [],
         "invited": [],
         "topics": [
@@ -57,6 +63,10 @@ GROUPS: tuple[dict[str, Any], ...] = (
             "description": "Resellers in the US and Canada: deal registration, renewals and quoting.",
         },
         "members": ["erin"],
+        "announcement": (
+            "Renewal season starts",
+            "Q4 renewals open next week. Post tricky quotes in the group's forum and we will look at them together.",
+        ),
         "requests": [("frank", "NOC engineer at Cloudbridge; I'd like to learn how you quote renewals.")],
         "invited": [],
         "topics": [
@@ -78,6 +88,10 @@ GROUPS: tuple[dict[str, Any], ...] = (
             "description": "A small circle of partners who run security practices. By invitation.",
         },
         "members": ["alice"],
+        "announcement": (
+            "Tabletop exercise in January",
+            "We will run a ransomware tabletop exercise together in January. Details follow here.",
+        ),
         "requests": [],
         "invited": ["bob"],
         "topics": [
@@ -95,7 +109,7 @@ GROUPS: tuple[dict[str, Any], ...] = (
 def seed_groups_demo() -> dict[str, int]:
     """Create the demo groups that are missing; returns rows added by kind."""
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
-    added = {"groups": 0, "group members": 0, "group forum topics": 0}
+    added = {"groups": 0, "group members": 0, "group announcements": 0, "group forum topics": 0}
     admin, leader = users.get("admin"), users.get(LEADER)
     if admin is None or leader is None:
         return added
@@ -106,6 +120,9 @@ def seed_groups_demo() -> dict[str, int]:
             services.appoint_leader(admin, group, leader, "organizer")
             added["groups"] += 1
             added["group members"] += 1 + _populate(group, spec, users, leader)
+            title, body = spec["announcement"]
+            announcements.post_announcement(leader, group, title, body)
+            added["group announcements"] += 1
         added["group forum topics"] += _seed_forum(group, spec, users)
     db.session.flush()
     return added

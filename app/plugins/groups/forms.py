@@ -62,3 +62,10 @@ class RuleForm(FlaskForm):
     value = StringField(
         "is (a region, a country, or an organization's address)", validators=[DataRequired(), Length(max=120)]
     )
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(
+        "Announcement (Markdown)", validators=[DataRequired(), Length(max=20_000)], render_kw={"rows": 5}
+    )

@@ -123,6 +123,8 @@ class GroupMembership(db.Model):
     requested_at: Mapped[datetime | None] = mapped_column()
     # Added by an admin's automatic membership rule rather than by joining.
     automatic: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # The member turned this group's announcements off (the group page's toggle).
+    announcements_muted: Mapped[bool] = mapped_column(nullable=False, default=False)
     joined_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
@@ -176,3 +178,21 @@ class GroupAutoRule(db.Model):
     @property
     def kind_label(self) -> str:
         return RULE_KIND_LABELS.get(self.kind, self.kind)
+
+
+class GroupAnnouncement(db.Model):
+    """A leader's announcement to the group's members (Markdown, sanitized HTML beside)."""
+
+    __tablename__ = "groups_announcement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups_group.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+    author: Mapped[User | None] = relationship()

@@ -61,6 +61,7 @@ NOTIFICATION_KINDS = {
     "group_request": "Someone asked to join a group you lead",
     "group_joined": "Your request to join a group was approved",
     "group_invitation": "An invitation to join a user group",
+    "group_announcement": "An announcement from a group you are in",
 }
 
 
@@ -335,6 +336,11 @@ def _clean_text(value: Any, field: str, limit: int, required: bool = True, multi
 def clean_line(value: Any, field: str, limit: int) -> str:
     """One required line of text (for other modules of the plug-in)."""
     return _clean_text(value, field, limit)
+
+
+def clean_block(value: Any, field: str, limit: int) -> str:
+    """Required multi-line text (Markdown) for other modules of the plug-in."""
+    return _clean_text(value, field, limit, multiline=True)
 
 
 def _clean_tags(tags: Any) -> list[str]:

@@ -14,8 +14,16 @@ from app.core.errors import DomainError, Invalid, NotFound, PermissionDenied
 from app.core.permissions import can, is_admin
 from app.extensions import db
 from app.forums.services import category_topics
-from app.plugins.groups import auto_rules, dashboard, forum_space, services
-from app.plugins.groups.forms import GroupForm, InviteForm, LeaderForm, NoteForm, RequestForm, RuleForm
+from app.plugins.groups import announcements, auto_rules, dashboard, forum_space, services
+from app.plugins.groups.forms import (
+    AnnouncementForm,
+    GroupForm,
+    InviteForm,
+    LeaderForm,
+    NoteForm,
+    RequestForm,
+    RuleForm,
+)
 from app.plugins.groups.models import Group, GroupInvitation, GroupLeader, GroupMembership
 from app.web import form_error, form_status
 
@@ -143,7 +151,12 @@ def _is_post() -> bool:
     return request.method == "POST"
 
 
-def _show(actor: Any, group: Group, request_form: RequestForm | None = None):
+def _show(
+    actor: Any,
+    group: Group,
+    request_form: RequestForm | None = None,
+    announcement_form: AnnouncementForm | None = None,
+):
     membership = services.membership_of(actor, group)
     forum = forum_space.forum_of(group)
     invitation = next((i for i in services.my_invitations(actor) if i.group_id == group.id), None)
@@ -160,6 +173,8 @@ def _show(actor: Any, group: Group, request_form: RequestForm | None = None):
         may_manage=services.may_manage(actor, group),
         forum=forum if readable else None,
         request_form=request_form or RequestForm(),
+        announcements=announcements.recent(actor, group),
+        announcement_form=announcement_form or AnnouncementForm(),
     )
 
 
@@ -436,3 +451,40 @@ def remove_rule(slug: str, rule_id: int):
     db.session.commit()
     flash("Rule removed; the members it added stay.", "success")
     return redirect(url_for("groups.lead", slug=group.slug))
+
+
+@bp.post("/<slug>/announcements", endpoint="announce")
+@login_required
+def announce(slug: str):
+    actor = current_actor()
+    group = services.group_for(actor, slug)
+    services.require_leader(actor, group)
+    form = AnnouncementForm()
+    if form.validate_on_submit():
+        try:
+            _, told = announcements.post_announcement(actor, group, form.title.data, form.body.data)
+            db.session.commit()
+            flash(f"Announcement posted; {told} member{'' if told == 1 else 's'} told.", "success")
+            return redirect(url_for("groups.show", slug=group.slug))
+        except DomainError as error:
+            form_error(form, error)
+    return _show(actor, group, announcement_form=form), form_status()
+
+
+@bp.post("/<slug>/announcements/<any(mute,unmute):choice>", endpoint="mute")
+@login_required
+def mute(slug: str, choice: str):
+    actor = current_actor()
+    group = services.group_for(actor, slug)
+    try:
+        announcements.set_muted(actor, group, choice == "mute")
+        db.session.commit()
+        flash(
+            "You will no longer hear of this group's announcements."
+            if choice == "mute"
+            else "You will hear of this group's announcements again.",
+            "success",
+        )
+    except DomainError as error:
+        _refused(error)
+    return redirect(url_for("groups.show", slug=group.slug))

@@ -28,8 +28,13 @@ def test_the_demo_seeds_three_groups_led_by_the_mentor_once(app, db):
     db.session.flush()
     first = seed_groups_demo()
     db.session.commit()
-    assert first == {"groups": 3, "group members": 8, "group forum topics": 3}
-    assert seed_groups_demo() == {"groups": 0, "group members": 0, "group forum topics": 0}
+    assert first == {"groups": 3, "group members": 8, "group announcements": 3, "group forum topics": 3}
+    assert seed_groups_demo() == {
+        "groups": 0,
+        "group members": 0,
+        "group announcements": 0,
+        "group forum topics": 0,
+    }
     mentor = _user(db, "mentor")
     assert mentor.email == "mentor@guildhall.example"
     groups = db.session.scalars(sa.select(Group).order_by(Group.name)).all()
@@ -60,3 +65,4 @@ def test_the_mentor_finds_the_request_and_outsiders_no_hidden_group(app, db, cli
     assert "Security Circle" not in client.get("/groups/").get_data(as_text=True)
     login_as(_user(db, "alice"))
     assert "Phishing simulation" in client.get("/").get_data(as_text=True)
+    assert "Tabletop exercise" in client.get("/groups/security-circle").get_data(as_text=True)

@@ -1,8 +1,8 @@
-"""groups: groups, leaders, memberships, invitations, automatic rules
+"""groups: groups, leaders, memberships, invitations, automatic rules, announcements
 
 Revision ID: groups_0001
 Revises:
-Create Date: 2026-12-07 15:10:04.247562
+Create Date: 2026-12-07 15:26:34.271730
 
 """
 
@@ -44,6 +44,32 @@ def upgrade():
         sa.UniqueConstraint("name", name=op.f("uq_groups_group_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_groups_group_slug")),
     )
+    op.create_table(
+        "groups_announcement",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["user_account.id"],
+            name=op.f("fk_groups_announcement_author_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups_group.id"],
+            name=op.f("fk_groups_announcement_group_id_groups_group"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_groups_announcement")),
+    )
+    with op.batch_alter_table("groups_announcement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_groups_announcement_group_id"), ["group_id"], unique=False)
+
     op.create_table(
         "groups_auto_rule",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -142,6 +168,7 @@ def upgrade():
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("requested_at", sa.DateTime(), nullable=True),
         sa.Column("automatic", sa.Boolean(), nullable=False),
+        sa.Column("announcements_muted", sa.Boolean(), nullable=False),
         sa.Column("joined_at", sa.DateTime(), nullable=True),
         sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -187,5 +214,9 @@ def downgrade():
 
     op.drop_table("groups_invitation")
     op.drop_table("groups_auto_rule")
+    with op.batch_alter_table("groups_announcement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_groups_announcement_group_id"))
+
+    op.drop_table("groups_announcement")
     op.drop_table("groups_group")
     # ### end Alembic commands ###
