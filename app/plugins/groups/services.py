@@ -558,8 +558,12 @@ def _insert_membership(values: dict) -> bool:
     row is not an error; the caller reads the row back and decides."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(GroupMembership).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: through the ORM session PostgreSQL's rowcount for this
+    # statement is -1, which read as "someone else's row" and refused every join there.
+    statement = (
+        insert(GroupMembership).values(**values).on_conflict_do_nothing().returning(GroupMembership.id)
+    )
+    return db.session.execute(statement).first() is not None
 
 
 def _move(
