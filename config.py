@@ -26,7 +26,7 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 INSECURE_SECRET = "dev-only-insecure-secret-key"
 # Plug-ins shipped in app/plugins/, enabled unless PLUGINS says otherwise.
-IN_TREE_PLUGINS = ("councils",)
+IN_TREE_PLUGINS = ("councils", "groups")
 
 
 class Config:

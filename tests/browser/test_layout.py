@@ -119,6 +119,13 @@ COUNCIL_ADMIN_PAGES = [
     "council_feedback_overdue",
     "council_global_feedback",
 ]
+# The groups plug-in (the demo's three groups, all organized by the demo mentor): the
+# mentor's leaders' page with frank's request, alice's view as a member, bob's as an
+# invitee of the hidden group, and the admin's form.
+GROUP_LEADER_PAGES = ["groups", "group", "group_lead", "group_members_only"]
+GROUP_MEMBER_PAGES = ["groups", "group", "group_forum"]
+GROUP_INVITEE_PAGES = ["groups", "group_invited"]
+GROUP_ADMIN_PAGES = ["new_group", "group_leaders_review", "group_edit", "group_lead_admin"]
 
 ROLE_LOGINS = {
     "visitor": None,
@@ -128,6 +135,7 @@ ROLE_LOGINS = {
     "admin": ("admin@guildhall.example", "guildhall-admin"),
     "council_member": ("grace@guildhall.example", "guildhall-demo"),
     "partner": ("bob@guildhall.example", "guildhall-demo"),
+    "mentor": ("mentor@guildhall.example", "guildhall-mentor"),
 }
 CASES = [
     *(("visitor", name) for name in SIGNED_OUT_PAGES),
@@ -139,6 +147,10 @@ CASES = [
     *(("council_member", name) for name in COUNCIL_MEMBER_PAGES),
     *(("partner", name) for name in PARTNER_PAGES),
     *(("admin", name) for name in COUNCIL_ADMIN_PAGES),
+    *(("mentor", name) for name in GROUP_LEADER_PAGES),
+    *(("member", name) for name in GROUP_MEMBER_PAGES),
+    *(("partner", name) for name in GROUP_INVITEE_PAGES),
+    *(("admin", name) for name in GROUP_ADMIN_PAGES),
 ]
 CASE_IDS = [f"{role}-{name}" for role, name in CASES]
 
@@ -203,7 +215,7 @@ def _seed_demo(app: Flask) -> dict[str, str]:
     seed_referral_demo()
     seed_directory_demo()
     seed_activity_demo(DEMO_DOMAIN, MEMBER_PASSWORD)  # the newcomer and her join request
-    plugin_manager(app).hook.seed_demo_data()  # the councils
+    plugin_manager(app).hook.seed_demo_data()  # the councils and the groups
     db.session.commit()
     alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
     room = channels.create_channel(alice, "Partner launches", topic="What ships this quarter")
@@ -278,6 +290,7 @@ def _seed_demo(app: Flask) -> dict[str, str]:
         "admin_plugins": "/admin/plugins",
         "admin_audit": "/admin/audit",
         **_council_paths(),
+        **_group_paths(),
     }
 
 
@@ -321,6 +334,30 @@ def _council_paths() -> dict[str, str]:
         "new_council": "/councils/new",
         "council_feedback_overdue": "/councils/feedback/overdue",
         "council_global_feedback": f"/councils/{world}/feedback",
+    }
+
+
+def _group_paths() -> dict[str, str]:
+    """Pages of the demo's groups (seeded by the groups plug-in's demo hook)."""
+    from app.extensions import db
+    from app.forums.models import Category
+    from app.plugins.groups.models import Group
+
+    emea = db.session.scalar(sa.select(Group.id).where(Group.slug == "emea-msps"))
+    return {
+        "groups": "/groups/",
+        "group": "/groups/emea-msps",
+        "group_lead": "/groups/north-america-resellers/lead",
+        "group_members_only": "/groups/north-america-resellers",
+        "group_invited": "/groups/security-circle",
+        "group_forum": "/c/"
+        + db.session.scalar(
+            sa.select(Category.slug).where(Category.space_type == "group", Category.space_id == emea)
+        ),
+        "new_group": "/groups/new",
+        "group_leaders_review": "/groups/admin/leaders",
+        "group_edit": "/groups/emea-msps/edit",
+        "group_lead_admin": "/groups/emea-msps/lead",  # with the automatic membership rules
     }
 
 
